@@ -1,0 +1,97 @@
+// Internal, normalised options and events of the collector. The config layer (src/config) turns
+// the user's snake_case YAML into these camelCase options once, at the edge; everything below
+// works with milliseconds and resolved secrets.
+
+import type { ManagementApi } from '../api/types.js';
+import type { Output } from '../outputs/types.js';
+import type { StateStore } from '../state/types.js';
+
+export interface StreamSettings {
+  /** Longest listing window, ms (<= 24 h). */
+  windowMs: number;
+  /** Re-list this far behind the cursor to catch blobs listed late (default 30 min). */
+  lookbackMs: number;
+  /** How far back a first run reaches (<= 7 days). */
+  initialIntervalMs: number;
+  /** A first run starts at now. */
+  onlyFutureEvents: boolean;
+  /** Blob downloads in flight per tenant. */
+  blobConcurrency: number;
+}
+
+export interface TenantRuntime {
+  tenantId: string;
+  /** Optional label from config, shown in logs and progress. */
+  label?: string;
+  contentTypes: string[];
+  api: ManagementApi;
+  settings: StreamSettings;
+}
+
+export interface CollectorOptions {
+  tenants: TenantRuntime[];
+  outputs: Output[];
+  state: StateStore;
+  /** Poll interval for continuous mode, ms. */
+  intervalMs: number;
+  /** How often in-flight progress is committed, ms (also at every window end and on shutdown). */
+  commitIntervalMs: number;
+  /** Structured logger (pino-compatible subset). */
+  logger: Logger;
+  /** Clock, for tests. Defaults to Date.now. */
+  now?: () => number;
+}
+
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Per-stream figures for progress display and the run summary. */
+export interface StreamStats {
+  tenantId: string;
+  label?: string;
+  contentType: string;
+  records: number;
+  blobs: number;
+  blobsListed: number;
+  duplicatesDropped: number;
+  lostBlobs: number;
+  /** Spans (ms) older than 7 days that could no longer be collected. */
+  lostSpanMs: number;
+  refusedUrls: number;
+  /** Caught up to `now` at least once in this run. */
+  caughtUp: boolean;
+  /** Last error, if the stream is failing (code + plain-words message). */
+  error?: { code: string; message: string; afCode?: string; hint?: string };
+}
+
+export interface RunSummary {
+  records: number;
+  blobs: number;
+  retries: number;
+  throttles: number;
+  refusedUrls: number;
+  lostBlobs: number;
+  lostSpans: number;
+  duplicatesDropped: number;
+  failedStreams: number;
+  streams: StreamStats[];
+  durationMs: number;
+}
+
+export interface CollectorEvents {
+  /** Emitted often (after each blob); cheap to consume. */
+  progress: (stats: StreamStats) => void;
+  /** A stream failed this round (the others go on). */
+  streamError: (stats: StreamStats) => void;
+}
+
+export interface RunOptions {
+  /** Catch up to now for every stream, then resolve. */
+  once: boolean;
+  /** Abort to stop cleanly: in-flight work is flushed and committed. */
+  signal?: AbortSignal;
+}

@@ -1,0 +1,40 @@
+// Contract between the collector and its outputs (file, stdout; elasticsearch, http, wazuh later).
+// Delivery protocol: the collector calls write() for each record, then periodically takes a
+// `mark()` and awaits `flushTo(mark)`. Only after every output's flushTo resolves does the
+// checkpoint move past those records. An output whose position can reconcile after a crash (the
+// file output: committed length, trimmed on restart) returns a position to store in the state.
+
+/** Where a record came from; outputs that wrap records (wazuh) or route them (ES) may use it. */
+export interface RecordMeta {
+  tenantId: string;
+  /** The configured tenant label, if any. */
+  tenant?: string;
+  contentType: string;
+  contentId: string;
+}
+
+/** Opaque, JSON-serialisable position an output asks to have stored with each commit. */
+export type OutputPosition = Record<string, unknown>;
+
+export interface Output {
+  /** Stable name used in state and logs (e.g. "file", "stdout", "elasticsearch"). */
+  readonly name: string;
+  /**
+   * Called once before any write, with the position stored at the last commit (undefined on a
+   * first run). The file output trims the file back to that length here.
+   */
+  open(committed: OutputPosition | undefined): Promise<void>;
+  /**
+   * Queues one raw record (the exact JSON text, one line). Returns a promise only when the
+   * caller must wait (back-pressure: buffers over their bound).
+   */
+  write(raw: string, meta: RecordMeta): void | Promise<void>;
+  /** A token for "everything written so far". Synchronous so it is consistent with the caller's state. */
+  mark(): unknown;
+  /**
+   * Resolves when everything up to `mark` is durably accepted (fsynced, acknowledged by the
+   * bulk response...), with the position to store. Rejects with OutputError if it cannot be.
+   */
+  flushTo(mark: unknown): Promise<OutputPosition | undefined>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,41 @@
+// Contract of the state store: checkpoints per tenant and content type, committed together with
+// the outputs' positions so that a crash at any moment leaves them consistent with each other.
+
+/** Progress of one (tenant, content type) stream. All times are epoch ms. */
+export interface StreamCheckpoint {
+  version: 1;
+  tenantId: string;
+  contentType: string;
+  /** Everything listed before this instant (by contentCreated) has been delivered or reported lost. */
+  cursor: number;
+  /** Blobs fully delivered whose contentCreated is within the lookback horizon: contentId -> contentCreated. */
+  doneBlobs: Record<string, number>;
+  /** Record Ids delivered within the lookback horizon: Id -> contentCreated of the blob it came in. */
+  seenIds: Record<string, number>;
+  /** Totals since the stream was first started (for `o365-audit state`). */
+  totals: { records: number; blobs: number; lostBlobs: number; lostSpans: number; duplicatesDropped: number };
+  /** When the subscription was last started by us (epoch ms), for the 15-minute rule. */
+  lastStartAt?: number;
+  updatedAt: number;
+}
+
+export interface CommittedState {
+  streams: Map<string, StreamCheckpoint>;
+  /** output name -> position stored at the last commit. */
+  outputs: Record<string, Record<string, unknown>>;
+}
+
+export interface StateStore {
+  /** Loads what was last committed (recovering a commit interrupted by a crash). */
+  load(): Promise<CommittedState>;
+  /**
+   * Atomically commits the given (changed) stream checkpoints together with the outputs'
+   * positions: after a crash, either all of it or none of it is visible to load().
+   */
+  commit(changed: StreamCheckpoint[], outputs: Record<string, Record<string, unknown>>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function streamKey(tenantId: string, contentType: string): string {
+  return `${tenantId}/${contentType}`;
+}
