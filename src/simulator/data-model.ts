@@ -1,0 +1,148 @@
+// The feed of one (tenant, content type): blob times, content ids and records, all derived from the
+// seed on demand. Only one Float64Array of blob times is stored, so a million records cost nothing
+// until they are served.
+
+import { Stream, hash, unit } from './rng.js';
+import { GENERATORS, type TenantProfile } from './records/index.js';
+import type { RecordContext, RecordGenerator } from './records/common.js';
+import { wireTime } from './records/common.js';
+import type { ContentType } from './types.js';
+
+export interface FeedConfig {
+  seed: number;
+  tenantIndex: number;
+  ctIndex: number;
+  contentType: ContentType;
+  tenant: TenantProfile;
+  blobs: number;
+  recordsPerBlob: number | [number, number];
+  recordSizeTarget: number;
+  spanMs: number;
+  futureMs: number;
+  startedAt: number;
+  /** Record count of blob 0 when it is the huge blob. */
+  hugeBlobRecords?: number;
+}
+
+const REGIONS = ['emea0012', 'emea0036', 'na0030', 'na0018', 'apac0007'];
+const PAD = 'x'.repeat(1 << 16);
+const MAX_LAG_MS = 2 * 3600_000;
+
+function tagOf(ct: ContentType): string {
+  const under = ct.replace('.', '_');
+  return `${under.toLowerCase()}$${under}`;
+}
+
+/** `YYYYMMDDHHmmssSSS`. */
+function ts17(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:T.Z]/g, '');
+}
+
+export type ContentIdLookup = number | 'malformed' | 'unknown';
+
+export class Feed {
+  readonly cfg: FeedConfig;
+  /** contentCreated of each blob, ascending. */
+  readonly created: Float64Array;
+  private readonly width: number;
+  private readonly tag: string;
+  private readonly region: string;
+  private readonly gen: RecordGenerator;
+
+  constructor(cfg: FeedConfig) {
+    this.cfg = cfg;
+    const n = cfg.blobs;
+    this.created = new Float64Array(n);
+    const base = cfg.startedAt - cfg.spanMs;
+    const total = cfg.spanMs + cfg.futureMs;
+    // Each blob sits at a random point of its own slot, so times ascend without sorting.
+    for (let i = 0; i < n; i++) {
+      const u = unit(hash(cfg.seed, cfg.tenantIndex, cfg.ctIndex, i, 0xc4));
+      this.created[i] = Math.floor(base + ((i + u) * total) / n);
+    }
+    this.width = Math.max(6, String(Math.max(0, n - 1)).length);
+    this.tag = tagOf(cfg.contentType);
+    this.region = REGIONS[hash(cfg.seed, cfg.tenantIndex, 0x4e) % REGIONS.length] as string;
+    this.gen = GENERATORS[cfg.contentType];
+  }
+
+  get blobs(): number {
+    return this.cfg.blobs;
+  }
+
+  private h(b: number, salt: number, k = 0): number {
+    return hash(this.cfg.seed, this.cfg.tenantIndex, this.cfg.ctIndex, b, salt, k);
+  }
+
+  /** Index of the first blob with created >= t. */
+  lowerBound(t: number): number {
+    let lo = 0;
+    let hi = this.created.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.created[mid] as number) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Own records of blob b (duplicates excluded). */
+  count(b: number): number {
+    if (b === 0 && this.cfg.hugeBlobRecords !== undefined) return this.cfg.hugeBlobRecords;
+    const r = this.cfg.recordsPerBlob;
+    if (typeof r === 'number') return r;
+    return r[0] + (this.h(b, 0xc0) % (r[1] - r[0] + 1));
+  }
+
+  /** Extra copies of earlier records that blob b carries, for a duplicate share `rate`. */
+  dupCount(b: number, rate: number): number {
+    if (b === 0 || rate <= 0 || unit(this.h(b, 0xd0)) >= rate) return 0;
+    return 1 + (this.h(b, 0xd1) % 3);
+  }
+
+  /** Source (blob, record) of the k-th duplicate in blob b. */
+  dupSource(b: number, k: number): [number, number] {
+    const src = b - 1 - (this.h(b, 0xd2, k) % Math.min(b, 5));
+    return [src, this.h(b, 0xd3, k) % Math.max(1, this.count(src))];
+  }
+
+  /** Record (blob, index) of the j-th record served in blob b. */
+  recordRef(b: number, j: number): [number, number] {
+    const own = this.count(b);
+    return j < own ? [b, j] : this.dupSource(b, j - own);
+  }
+
+  contentId(b: number): string {
+    const head = ts17(this.created[b] as number) + String(b).padStart(this.width, '0');
+    return `${head}$${head}$${this.tag}$${this.region}`;
+  }
+
+  indexOf(contentId: string): ContentIdLookup {
+    const m = /^(\d{17})(\d+)\$\1\2\$[a-z_]+\$[A-Za-z_]+\$[a-z]+\d{4}$/.exec(contentId);
+    if (m === null) return 'malformed';
+    const b = Number(m[2]);
+    if (!Number.isSafeInteger(b) || b >= this.cfg.blobs) return 'unknown';
+    return this.contentId(b) === contentId ? b : 'unknown';
+  }
+
+  private stream(b: number, r: number): Stream {
+    return new Stream(hash(this.cfg.seed, this.cfg.tenantIndex, this.cfg.ctIndex, b, r, 0x5eed));
+  }
+
+  recordId(b: number, r: number): string {
+    return this.stream(b, r).guid();
+  }
+
+  /** JSON text of record r of blob b. */
+  record(b: number, r: number): string {
+    const s = this.stream(b, r);
+    const id = s.guid();
+    const lag = s.chance(0.01) ? 3600_000 * (2 + s.int(70)) : 30_000 + s.int(MAX_LAG_MS);
+    const creationMs = Math.floor(((this.created[b] as number) - lag) / 1000) * 1000;
+    const ctx: RecordContext = { tenant: this.cfg.tenant, id, creationMs, creationTime: wireTime(creationMs) };
+    const json = this.gen(s, ctx);
+    const need = this.cfg.recordSizeTarget - json.length - 16;
+    if (need <= 0) return json;
+    return `${json.slice(0, -1)},"SimPadding":"${PAD.slice(0, Math.min(need, PAD.length))}"}`;
+  }
+}
