@@ -1,0 +1,190 @@
+// createCollector(): runs every (tenant, content type) stream, concurrently and isolated from one
+// another, commits delivered progress on a timer, at window ends and at shutdown, and returns the
+// run summary. run({ once: true }) catches up to the `now` at its start; otherwise it polls until
+// the signal aborts, then flushes, commits and closes outputs and state.
+
+import { EventEmitter } from 'node:events';
+import type { ApiCounters } from '../api/types.js';
+import { OutputError } from '../errors.js';
+import type { Output } from '../outputs/types.js';
+import { streamKey } from '../state/types.js';
+import { Committer } from './committer.js';
+import { Semaphore } from './semaphore.js';
+import { sleep } from './sleep.js';
+import { StreamState } from './stream-state.js';
+import { Stream } from './stream.js';
+import { SubscriptionKeeper } from './subscriptions.js';
+import type { CollectorEvents, CollectorOptions, RunOptions, RunSummary, TenantRuntime } from './types.js';
+import { initialCursor } from './windows.js';
+
+export interface Collector {
+  run(runOptions: RunOptions): Promise<RunSummary>;
+  on<E extends keyof CollectorEvents>(event: E, listener: CollectorEvents[E]): this;
+  off<E extends keyof CollectorEvents>(event: E, listener: CollectorEvents[E]): this;
+}
+
+interface TenantRun {
+  tenant: TenantRuntime;
+  clock: () => number;
+  streams: Stream[];
+  keeper: SubscriptionKeeper;
+  counters0: ApiCounters;
+}
+
+/** The reader of an output went away (stdout EPIPE): the run ends cleanly, uncommitted records come again. */
+function isReaderGone(err: unknown): boolean {
+  return err instanceof OutputError && err.context.reason === 'EPIPE';
+}
+
+class CollectorImpl extends EventEmitter implements Collector {
+  private started = false;
+
+  constructor(private readonly options: CollectorOptions) {
+    super();
+  }
+
+  override on<E extends keyof CollectorEvents>(event: E, listener: CollectorEvents[E]): this {
+    return super.on(event, listener);
+  }
+
+  override off<E extends keyof CollectorEvents>(event: E, listener: CollectorEvents[E]): this {
+    return super.off(event, listener);
+  }
+
+  async run(runOptions: RunOptions): Promise<RunSummary> {
+    if (this.started) throw new Error('a collector runs once; create a new one');
+    this.started = true;
+    const t0 = Date.now();
+    const { options } = this;
+    const { logger, state, outputs } = options;
+    const abort = new AbortController();
+    const onAbort = (): void => abort.abort(runOptions.signal?.reason);
+    if (runOptions.signal?.aborted) abort.abort(runOptions.signal.reason);
+    runOptions.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const committed = await state.load();
+    const opened: Output[] = [];
+    try {
+      for (const o of outputs) {
+        await o.open(committed.outputs[o.name]);
+        opened.push(o);
+      }
+    } catch (err) {
+      await Promise.allSettled(opened.map((o) => o.close()));
+      await state.close().catch(() => {});
+      runOptions.signal?.removeEventListener('abort', onAbort);
+      throw err;
+    }
+
+    let committer!: Committer;
+    const tenants: TenantRun[] = options.tenants.map((tenant) => {
+      const clock = options.now ?? (() => tenant.api.serverNow());
+      const semaphore = new Semaphore(tenant.settings.blobConcurrency);
+      const streams: Stream[] = [];
+      const keeper = new SubscriptionKeeper(tenant.api, streams, logger, clock);
+      const host = {
+        api: tenant.api,
+        settings: tenant.settings,
+        label: tenant.label,
+        outputs,
+        semaphore,
+        logger,
+        clock,
+        restartSubscription: (s: Stream, err: unknown, signal: AbortSignal) => keeper.restart(s, err, signal),
+        requestCommit: () => committer.request(),
+        onProgress: (s: Parameters<CollectorEvents['progress']>[0]) => this.emit('progress', s),
+        onError: (s: Parameters<CollectorEvents['streamError']>[0]) => this.emit('streamError', s),
+      };
+      const now = clock();
+      for (const ct of tenant.contentTypes) {
+        const cp = committed.streams.get(streamKey(tenant.tenantId, ct));
+        const st = new StreamState(tenant.tenantId, ct, cp ?? { cursor: initialCursor(now, tenant.settings) });
+        streams.push(new Stream(st, host));
+      }
+      return { tenant, clock, streams, keeper, counters0: { ...tenant.api.counters } };
+    });
+    const allStreams = tenants.flatMap((t) => t.streams);
+    committer = new Committer(
+      outputs,
+      allStreams.map((s) => s.state),
+      state,
+      logger,
+      options.now ?? Date.now,
+    );
+
+    let finalError: unknown;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // First commit before any write: fixes new streams' cursors and the outputs' start positions,
+      // so a crash before the next commit trims back to here rather than guessing.
+      await committer.commit();
+      timer = setInterval(() => committer.request(), Math.max(10, options.commitIntervalMs));
+      timer.unref();
+      logger.info({ tenants: tenants.length, streams: allStreams.length, once: runOptions.once }, 'collector started');
+      await Promise.all(tenants.map((t) => this.runTenant(t, runOptions.once, abort.signal)));
+    } catch (err) {
+      finalError = err;
+    } finally {
+      if (timer) clearInterval(timer);
+      runOptions.signal?.removeEventListener('abort', onAbort);
+    }
+    if (finalError === undefined) {
+      try {
+        await committer.commit();
+      } catch (err) {
+        finalError = err;
+      }
+    }
+    const closeResults = await Promise.allSettled([...outputs.map((o) => o.close()), state.close()]);
+    for (const r of closeResults) if (r.status === 'rejected' && finalError === undefined) finalError = r.reason;
+
+    const summary = this.summarise(tenants, runOptions.once, Date.now() - t0);
+    logger.info({ records: summary.records, blobs: summary.blobs, failedStreams: summary.failedStreams, durationMs: summary.durationMs }, 'collector stopped');
+    if (finalError !== undefined && !isReaderGone(finalError)) throw finalError;
+    return summary;
+  }
+
+  private async runTenant(t: TenantRun, once: boolean, signal: AbortSignal): Promise<void> {
+    const { intervalMs } = this.options;
+    if (once) {
+      const now = t.clock();
+      await t.keeper.ensure(signal);
+      await Promise.all(t.streams.map((s) => s.round(now, signal)));
+      return;
+    }
+    // Each stream polls on its own, so one in a long retry never delays its siblings.
+    await Promise.all(
+      t.streams.map(async (s) => {
+        while (!signal.aborted) {
+          await t.keeper.ensure(signal);
+          if (signal.aborted) break;
+          await s.round(t.clock(), signal);
+          await sleep(intervalMs, signal);
+        }
+      }),
+    );
+  }
+
+  private summarise(tenants: TenantRun[], once: boolean, durationMs: number): RunSummary {
+    const streams = tenants.flatMap((t) => t.streams);
+    const delta = (k: keyof ApiCounters): number => tenants.reduce((n, t) => n + (t.tenant.api.counters[k] - t.counters0[k]), 0);
+    const sum = (f: (s: Stream) => number): number => streams.reduce((n, s) => n + f(s), 0);
+    return {
+      records: sum((s) => s.stats.records),
+      blobs: sum((s) => s.stats.blobs),
+      retries: delta('retries'),
+      throttles: delta('throttled'),
+      refusedUrls: delta('refusedUrls'),
+      lostBlobs: sum((s) => s.stats.lostBlobs),
+      lostSpans: sum((s) => s.lostSpans),
+      duplicatesDropped: sum((s) => s.stats.duplicatesDropped),
+      failedStreams: streams.filter((s) => s.stats.error !== undefined || (once && !s.stats.caughtUp)).length,
+      streams: streams.map((s) => ({ ...s.stats })),
+      durationMs,
+    };
+  }
+}
+
+export function createCollector(options: CollectorOptions): Collector {
+  return new CollectorImpl(options);
+}

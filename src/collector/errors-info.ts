@@ -1,0 +1,34 @@
+// How the collector classifies API failures: permanent blob loss (skip, count), subscription
+// missing/disabled (start, retry), and the plain-words summary a failing stream reports.
+
+import { ApiError, O365AuditError } from '../errors.js';
+import type { StreamStats } from './types.js';
+
+const BLOB_GONE_CODES = new Set(['AF20050', 'AF20051', 'AF20052']);
+
+/** The blob can never be fetched (does not exist, expired, invalid id): count it lost, move on. */
+export function isPermanentBlobLoss(err: unknown): err is ApiError {
+  return err instanceof ApiError && !err.retryable && ((err.afCode !== undefined && BLOB_GONE_CODES.has(err.afCode)) || err.status === 404);
+}
+
+/** AF20022 (no subscription) or AF20023 (disabled): start it, then retry. */
+export function isSubscriptionMissing(err: unknown): err is ApiError {
+  return err instanceof ApiError && (err.afCode === 'AF20022' || err.afCode === 'AF20023');
+}
+
+export function isAbort(err: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (err instanceof Error && err.name === 'AbortError');
+}
+
+export function errorInfo(err: unknown, hint?: string): NonNullable<StreamStats['error']> {
+  const info: NonNullable<StreamStats['error']> = {
+    code: err instanceof O365AuditError ? err.code : 'O365_ERR_UNEXPECTED',
+    message: err instanceof Error ? err.message : String(err),
+  };
+  if (err instanceof ApiError) {
+    if (err.afCode !== undefined) info.afCode = err.afCode;
+    if (err.hint !== undefined) info.hint = err.hint;
+  }
+  if (hint !== undefined) info.hint = hint;
+  return info;
+}

@@ -1,0 +1,96 @@
+// The in-memory checkpoint of one stream: cursor, delivered blobs and record Ids (Maps, for a cheap
+// per-record lookup), totals, and a change counter. snapshot() copies it synchronously so that the
+// committer can pair it with the outputs' marks; toCheckpoint() serialises the copy later.
+
+import type { StreamCheckpoint } from '../state/types.js';
+import { PRUNE_MARGIN_MS } from './windows.js';
+
+export interface StreamSnapshot {
+  version: number;
+  tenantId: string;
+  contentType: string;
+  cursor: number;
+  done: Map<string, number>;
+  seen: Map<string, number>;
+  totals: StreamCheckpoint['totals'];
+  lastStartAt: number | undefined;
+  updatedAt: number;
+}
+
+export class StreamState {
+  cursor: number;
+  /** contentId -> contentCreated of blobs fully delivered (or lost) within the horizon. */
+  readonly done: Map<string, number>;
+  /** Record Id -> contentCreated of the blob it was first delivered from. */
+  readonly seen: Map<string, number>;
+  readonly totals: StreamCheckpoint['totals'];
+  lastStartAt: number | undefined;
+  /** Bumped on every change; the committer compares it with what it last committed. */
+  version = 0;
+  private committedVersion = 0;
+
+  constructor(
+    readonly tenantId: string,
+    readonly contentType: string,
+    from: StreamCheckpoint | { cursor: number },
+  ) {
+    this.cursor = from.cursor;
+    if ('doneBlobs' in from) {
+      this.done = new Map(Object.entries(from.doneBlobs));
+      this.seen = new Map(Object.entries(from.seenIds));
+      this.totals = { ...from.totals };
+      this.lastStartAt = from.lastStartAt;
+    } else {
+      this.done = new Map();
+      this.seen = new Map();
+      this.totals = { records: 0, blobs: 0, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 0 };
+      this.version = 1; // a new stream is committed at once, so its first cursor is stable
+    }
+  }
+
+  get dirty(): boolean {
+    return this.version !== this.committedVersion;
+  }
+
+  snapshot(now: number): StreamSnapshot {
+    return {
+      version: this.version,
+      tenantId: this.tenantId,
+      contentType: this.contentType,
+      cursor: this.cursor,
+      done: new Map(this.done),
+      seen: new Map(this.seen),
+      totals: { ...this.totals },
+      lastStartAt: this.lastStartAt,
+      updatedAt: now,
+    };
+  }
+
+  /** The snapshot is durable: changes up to its version need no further commit. */
+  committed(version: number): void {
+    if (version > this.committedVersion) this.committedVersion = version;
+  }
+
+  /** Drops dedup entries that no later listing can bring back (older than the re-listed range). */
+  prune(lookbackMs: number): void {
+    const horizon = this.cursor - lookbackMs - PRUNE_MARGIN_MS;
+    for (const [k, created] of this.done) if (created < horizon) this.done.delete(k);
+    for (const [k, created] of this.seen) if (created < horizon) this.seen.delete(k);
+    this.version++;
+  }
+}
+
+export function toCheckpoint(s: StreamSnapshot): StreamCheckpoint {
+  const cp: StreamCheckpoint = {
+    version: 1,
+    tenantId: s.tenantId,
+    contentType: s.contentType,
+    cursor: s.cursor,
+    doneBlobs: Object.fromEntries(s.done),
+    seenIds: Object.fromEntries(s.seen),
+    totals: s.totals,
+    updatedAt: s.updatedAt,
+  };
+  if (s.lastStartAt !== undefined) cp.lastStartAt = s.lastStartAt;
+  return cp;
+}

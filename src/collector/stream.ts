@@ -1,0 +1,233 @@
+// One (tenant, content type) stream: plans windows from its cursor, lists them, fetches the new
+// blobs under the tenant's concurrency bound, de-duplicates records by Id and writes them to every
+// output. The cursor moves to a window's end only when every blob in it is delivered or lost.
+
+import type { ContentDescriptor, ManagementApi, RawRecord } from '../api/types.js';
+import type { Output, RecordMeta } from '../outputs/types.js';
+import { errorInfo, isAbort, isPermanentBlobLoss, isSubscriptionMissing } from './errors-info.js';
+import type { Semaphore } from './semaphore.js';
+import type { StreamState } from './stream-state.js';
+import type { Logger, StreamSettings, StreamStats } from './types.js';
+import { planWindow } from './windows.js';
+
+export interface StreamHost {
+  api: ManagementApi;
+  settings: StreamSettings;
+  label?: string;
+  outputs: Output[];
+  semaphore: Semaphore;
+  logger: Logger;
+  clock: () => number;
+  /** Starts the subscription after AF20022/AF20023, if the 15-minute rule allows; false if not. */
+  restartSubscription(stream: Stream, err: unknown, signal: AbortSignal): Promise<boolean>;
+  requestCommit(): void;
+  onProgress(stats: StreamStats): void;
+  onError(stats: StreamStats): void;
+}
+
+export class Stream {
+  readonly stats: StreamStats;
+  /** Lost spans in this run (the summary counts them). */
+  lostSpans = 0;
+  recordsWithoutId = 0;
+  private readonly log: Record<string, string>;
+
+  constructor(
+    readonly state: StreamState,
+    private readonly host: StreamHost,
+  ) {
+    this.stats = {
+      tenantId: state.tenantId,
+      contentType: state.contentType,
+      records: 0,
+      blobs: 0,
+      blobsListed: 0,
+      duplicatesDropped: 0,
+      lostBlobs: 0,
+      lostSpanMs: 0,
+      refusedUrls: 0,
+      caughtUp: false,
+    };
+    if (host.label !== undefined) this.stats.label = host.label;
+    this.log = { tenant: state.tenantId, contentType: state.contentType };
+    if (host.label !== undefined) this.log.label = host.label;
+  }
+
+  get contentType(): string {
+    return this.state.contentType;
+  }
+
+  /** Catches up to `now`. Resolves true when caught up; false (error recorded) or on abort. */
+  async round(now: number, signal: AbortSignal): Promise<boolean> {
+    const { settings } = this.host;
+    try {
+      while (this.state.cursor < now) {
+        signal.throwIfAborted();
+        const plan = planWindow(this.state.cursor, now, settings);
+        if (plan.lost) this.reportLostSpan(plan.lost.from, plan.lost.to);
+        if (plan.cursor >= now) break;
+        await this.runWindow(plan.start, plan.end, signal);
+        this.state.cursor = plan.end;
+        this.state.prune(settings.lookbackMs);
+        this.host.requestCommit();
+      }
+      this.stats.caughtUp = true;
+      delete this.stats.error;
+      return true;
+    } catch (err) {
+      if (isAbort(err, signal)) return false;
+      this.fail(err);
+      return false;
+    }
+  }
+
+  fail(err: unknown, hint?: string): void {
+    this.stats.error = errorInfo(err, hint);
+    this.host.logger.warn({ ...this.log, err: this.stats.error, cursor: new Date(this.state.cursor).toISOString() }, 'stream failed; it retries next round, its cursor stays');
+    this.host.onError(this.stats);
+  }
+
+  private reportLostSpan(from: number, to: number): void {
+    this.state.cursor = to;
+    this.state.totals.lostSpans++;
+    this.state.version++;
+    this.stats.lostSpanMs += to - from;
+    this.lostSpans++;
+    this.host.logger.error(
+      { ...this.log, from: new Date(from).toISOString(), to: new Date(to).toISOString(), lostMs: to - from },
+      'DATA LOST: this span is older than the 7 days the API keeps content; it can no longer be collected',
+    );
+  }
+
+  private async list(start: number, end: number, signal: AbortSignal): Promise<ContentDescriptor[]> {
+    const { api } = this.host;
+    for (let attempt = 0; ; attempt++) {
+      const out: ContentDescriptor[] = [];
+      try {
+        for await (const page of api.listContent({ contentType: this.contentType, start, end, signal })) {
+          for (const d of page) out.push(d);
+        }
+        return out;
+      } catch (err) {
+        if (attempt === 0 && isSubscriptionMissing(err) && !signal.aborted && (await this.host.restartSubscription(this, err, signal))) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async runWindow(start: number, end: number, signal: AbortSignal): Promise<void> {
+    const listed = await this.list(start, end, signal);
+    const { done } = this.state;
+    const todo: ContentDescriptor[] = [];
+    const inWindow = new Set<string>();
+    const now = this.host.clock();
+    for (const d of listed) {
+      if (done.has(d.contentId) || inWindow.has(d.contentId)) continue;
+      inWindow.add(d.contentId);
+      if (d.contentExpiration <= now) {
+        this.markLost(d, 'expired before it could be fetched');
+        continue;
+      }
+      todo.push(d);
+    }
+    this.stats.blobsListed += todo.length;
+    // With a backlog, the blobs closest to expiry go first (management-api.md §8 item 15).
+    todo.sort((a, b) => a.contentExpiration - b.contentExpiration);
+
+    const { semaphore } = this.host;
+    let failure: { err: unknown } | undefined;
+    const running: Promise<void>[] = [];
+    for (const d of todo) {
+      if (failure) break;
+      try {
+        await semaphore.acquire(signal);
+      } catch (err) {
+        failure ??= { err };
+        break;
+      }
+      if (failure) {
+        semaphore.release();
+        break;
+      }
+      running.push(
+        this.fetchOne(d, signal)
+          .catch((err: unknown) => {
+            failure ??= { err };
+          })
+          .finally(() => semaphore.release()),
+      );
+    }
+    await Promise.all(running);
+    if (failure) throw failure.err;
+  }
+
+  private markLost(d: ContentDescriptor, why: string, err?: unknown): void {
+    this.state.done.set(d.contentId, d.contentCreated);
+    this.state.totals.lostBlobs++;
+    this.state.version++;
+    this.stats.lostBlobs++;
+    this.host.logger.warn(
+      { ...this.log, contentId: d.contentId, contentCreated: new Date(d.contentCreated).toISOString(), err: err === undefined ? undefined : errorInfo(err) },
+      `blob lost: ${why}`,
+    );
+  }
+
+  private async fetchOne(d: ContentDescriptor, signal: AbortSignal): Promise<void> {
+    const { outputs } = this.host;
+    const { seen, totals } = this.state;
+    const state = this.state;
+    const stats = this.stats;
+    const created = d.contentCreated;
+    const meta: RecordMeta = { tenantId: state.tenantId, contentType: d.contentType || state.contentType, contentId: d.contentId };
+    if (this.host.label !== undefined) meta.tenant = this.host.label;
+    let noId = 0;
+    const single = outputs.length === 1 ? outputs[0] : undefined;
+
+    // Hot path: one Map lookup and the output writes; a promise only under back-pressure. The Id
+    // is recorded after the writes, so a throwing output never marks an undelivered record as seen.
+    const onRecord = (rec: RawRecord): void | Promise<void> => {
+      const id = rec.id;
+      if (id !== undefined && seen.has(id)) {
+        stats.duplicatesDropped++;
+        totals.duplicatesDropped++;
+        state.version++;
+        return;
+      }
+      let wait: void | Promise<void> = undefined;
+      if (single) {
+        wait = single.write(rec.raw, meta);
+      } else {
+        let waits: Promise<void>[] | undefined;
+        for (const o of outputs) {
+          const w = o.write(rec.raw, meta);
+          if (w) (waits ??= []).push(w);
+        }
+        if (waits) wait = Promise.all(waits).then(() => undefined);
+      }
+      if (id !== undefined) seen.set(id, created);
+      else noId++;
+      stats.records++;
+      totals.records++;
+      state.version++;
+      return wait;
+    };
+
+    try {
+      await this.host.api.fetchBlob(d, { signal, onRecord });
+    } catch (err) {
+      if (!isPermanentBlobLoss(err) || signal.aborted) throw err;
+      this.markLost(d, `the API says it is gone (${err.afCode ?? err.status ?? ''})`, err);
+      return;
+    } finally {
+      if (noId > 0) {
+        this.recordsWithoutId += noId;
+        this.host.logger.warn({ ...this.log, contentId: d.contentId, records: noId }, 'records without Id delivered; they cannot be de-duplicated');
+      }
+    }
+    state.done.set(d.contentId, created);
+    totals.blobs++;
+    state.version++;
+    stats.blobs++;
+    this.host.onProgress(stats);
+  }
+}

@@ -1,0 +1,217 @@
+// Durable StateStore: one JSON file per stream (<dir>/<tenant>/<content type>.json) plus the
+// outputs' positions (<dir>/outputs.json). A commit first lands as one journal file
+// (<dir>/commit.json, the commit point), then is applied to those files; load() replays a journal
+// newer than the applied files, so a crash at any step leaves the old or the new set, never a mix.
+
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StateError } from '../errors.js';
+import { writeFileAtomic, fsyncDir } from './atomic-file.js';
+import { validateCheckpoint } from './checkpoint.js';
+import { acquireLock, releaseLock } from './lock-file.js';
+import { streamKey, type CommittedState, type StateStore, type StreamCheckpoint } from './types.js';
+
+type Positions = Record<string, Record<string, unknown>>;
+
+interface Journal {
+  format: 'o365-audit/commit';
+  version: 1;
+  seq: number;
+  streams: StreamCheckpoint[];
+  outputs: Positions;
+}
+
+/** Points at which a test may simulate a crash (the hook throws). */
+export type CommitStep = 'journal' | 'apply-stream' | 'apply-outputs';
+
+export interface FileStateStoreOptions {
+  /** Test hook called before each step of a commit; throwing there simulates a crash at that point. */
+  faultHook?: (step: CommitStep) => void;
+  /** Told when a stale lock (its process gone) is taken over. */
+  onStaleLock?: (lockPath: string) => void;
+}
+
+const STREAM_FORMAT = 'o365-audit/stream';
+const OUTPUTS_FORMAT = 'o365-audit/outputs';
+
+/** File name for one path segment: tenant ids and content types are plain, but never trust that. */
+function segment(s: string): string {
+  return encodeURIComponent(s).replace(/^\.+/, (m) => '%2E'.repeat(m.length));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export class FileStateStore implements StateStore {
+  private seq = 0;
+  private loaded = false;
+  /** A journal whose application failed: it is applied again before the next commit overwrites it. */
+  private unapplied: Journal | undefined;
+  private outputs: Positions = {};
+  private readonly lockPath: string;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: FileStateStoreOptions = {},
+  ) {
+    this.lockPath = join(dir, 'lock');
+  }
+
+  streamFile(tenantId: string, contentType: string): string {
+    return join(this.dir, segment(tenantId), `${segment(contentType)}.json`);
+  }
+
+  private get journalPath(): string {
+    return join(this.dir, 'commit.json');
+  }
+
+  private get outputsPath(): string {
+    return join(this.dir, 'outputs.json');
+  }
+
+  async load(): Promise<CommittedState> {
+    if (!this.loaded) {
+      await mkdir(this.dir, { recursive: true }).catch((cause: unknown) => {
+        throw new StateError(`Cannot create state directory ${this.dir}`, { context: { file: this.dir }, cause });
+      });
+      const { tookOverStale } = await acquireLock(this.lockPath);
+      if (tookOverStale) this.options.onStaleLock?.(this.lockPath);
+      this.loaded = true;
+    }
+    const streams = await this.readStreams();
+    const applied = await this.readJson(this.outputsPath);
+    let appliedSeq = 0;
+    this.outputs = {};
+    if (applied !== undefined) {
+      if (!isObject(applied) || applied.format !== OUTPUTS_FORMAT || applied.version !== 1 || typeof applied.seq !== 'number' || !isObject(applied.outputs)) {
+        throw this.corrupt(this.outputsPath, 'not an outputs file of version 1');
+      }
+      appliedSeq = applied.seq;
+      this.outputs = applied.outputs as Positions;
+    }
+    this.seq = appliedSeq;
+    const journal = await this.readJournal();
+    if (journal && journal.seq > appliedSeq) {
+      // The last commit reached its commit point but was not (fully) applied: finish it now.
+      await this.apply(journal);
+      for (const cp of journal.streams) streams.set(streamKey(cp.tenantId, cp.contentType), cp);
+      this.outputs = journal.outputs;
+      this.seq = journal.seq;
+    } else if (journal) {
+      this.seq = Math.max(this.seq, journal.seq);
+    }
+    return { streams, outputs: structuredClone(this.outputs) };
+  }
+
+  async commit(changed: StreamCheckpoint[], outputs: Positions): Promise<void> {
+    if (!this.loaded) throw new StateError('FileStateStore.commit() called before load()', { context: { file: this.dir } });
+    if (this.unapplied) {
+      await this.apply(this.unapplied);
+      this.unapplied = undefined;
+    }
+    const journal: Journal = {
+      format: 'o365-audit/commit',
+      version: 1,
+      seq: this.seq + 1,
+      streams: changed,
+      outputs: { ...this.outputs, ...outputs },
+    };
+    this.options.faultHook?.('journal');
+    try {
+      await writeFileAtomic(this.journalPath, JSON.stringify(journal));
+    } catch (cause) {
+      throw new StateError(`Cannot write state journal ${this.journalPath}`, { context: { file: this.journalPath }, cause });
+    }
+    this.seq = journal.seq;
+    this.outputs = journal.outputs;
+    try {
+      await this.apply(journal);
+    } catch (err) {
+      this.unapplied = journal; // committed (the journal is durable); applied again next time
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.loaded) await releaseLock(this.lockPath);
+    this.loaded = false;
+  }
+
+  private async apply(journal: Journal): Promise<void> {
+    const dirs = new Set<string>();
+    try {
+      for (const cp of journal.streams) {
+        const tenantDir = join(this.dir, segment(cp.tenantId));
+        if (!dirs.has(tenantDir)) await mkdir(tenantDir, { recursive: true });
+        dirs.add(tenantDir);
+        this.options.faultHook?.('apply-stream');
+        const body = JSON.stringify({ format: STREAM_FORMAT, version: 1, seq: journal.seq, checkpoint: cp });
+        await writeFileAtomic(this.streamFile(cp.tenantId, cp.contentType), body, false);
+      }
+      for (const d of dirs) await fsyncDir(d);
+      if (dirs.size > 0) await fsyncDir(this.dir); // new tenant directories
+      this.options.faultHook?.('apply-outputs');
+      await writeFileAtomic(this.outputsPath, JSON.stringify({ format: OUTPUTS_FORMAT, version: 1, seq: journal.seq, outputs: journal.outputs }));
+    } catch (cause) {
+      if (cause instanceof StateError) throw cause;
+      throw new StateError(`Cannot apply state commit ${journal.seq} in ${this.dir}`, { context: { file: this.dir }, cause });
+    }
+  }
+
+  private async readStreams(): Promise<Map<string, StreamCheckpoint>> {
+    const streams = new Map<string, StreamCheckpoint>();
+    const entries = await readdir(this.dir, { withFileTypes: true });
+    for (const tenantDir of entries) {
+      if (!tenantDir.isDirectory()) continue;
+      const dirPath = join(this.dir, tenantDir.name);
+      for (const f of await readdir(dirPath, { withFileTypes: true })) {
+        if (!f.isFile() || !f.name.endsWith('.json')) continue; // *.json.tmp: never renamed, so never committed
+        const file = join(dirPath, f.name);
+        const parsed = await this.readJson(file);
+        if (!isObject(parsed) || parsed.format !== STREAM_FORMAT || parsed.version !== 1) {
+          throw this.corrupt(file, 'not a stream checkpoint file of version 1');
+        }
+        const cp = validateCheckpoint(parsed.checkpoint, file);
+        if (this.streamFile(cp.tenantId, cp.contentType) !== file) {
+          throw this.corrupt(file, `it holds the checkpoint of ${cp.tenantId}/${cp.contentType}`);
+        }
+        streams.set(streamKey(cp.tenantId, cp.contentType), cp);
+      }
+    }
+    return streams;
+  }
+
+  private async readJournal(): Promise<Journal | undefined> {
+    const j = await this.readJson(this.journalPath);
+    if (j === undefined) return undefined;
+    if (!isObject(j) || j.format !== 'o365-audit/commit' || j.version !== 1 || typeof j.seq !== 'number' || !Array.isArray(j.streams) || !isObject(j.outputs)) {
+      throw this.corrupt(this.journalPath, 'not a commit journal of version 1');
+    }
+    for (const cp of j.streams) validateCheckpoint(cp, this.journalPath);
+    return j as unknown as Journal;
+  }
+
+  /** Parsed JSON, or undefined when the file does not exist. */
+  private async readJson(file: string): Promise<unknown> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new StateError(`Cannot read state file ${file}`, { context: { file }, cause: err });
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (cause) {
+      throw this.corrupt(file, 'invalid JSON', cause);
+    }
+  }
+
+  private corrupt(file: string, why: string, cause?: unknown): StateError {
+    return new StateError(`State file ${file} is corrupt: ${why}. Restore it from a backup or delete it (its streams then start over).`, {
+      context: { file },
+      cause,
+    });
+  }
+}

@@ -1,0 +1,6 @@
+// State stores: where stream checkpoints and output positions are committed together.
+export { FileStateStore, type FileStateStoreOptions, type CommitStep } from './file-store.js';
+export { MemoryStateStore } from './memory-store.js';
+export { newCheckpoint, cloneCheckpoint, validateCheckpoint } from './checkpoint.js';
+export { streamKey } from './types.js';
+export type { StreamCheckpoint, CommittedState, StateStore } from './types.js';
