@@ -1,0 +1,77 @@
+// AppConfig -> CollectorOptions: one ManagementApi per tenant, the outputs from the registry and
+// the FileStateStore. The returned close() releases what the collector does not own (API clients).
+
+import { createManagementApi } from '../api/index.js';
+import type { ManagementApi } from '../api/types.js';
+import type { CollectorOptions, Logger, TenantRuntime } from '../collector/types.js';
+import { createOutputs, type OutputContext } from '../outputs/registry.js';
+import type { Output } from '../outputs/types.js';
+import { FileStateStore } from '../state/file-store.js';
+import type { StateStore } from '../state/types.js';
+import { managementApiOptions } from './api-options.js';
+import type { AppConfig, TenantConfig } from './types.js';
+
+export interface BuildOptions {
+  logger: Logger;
+  outputContext?: OutputContext;
+  /** Replaces createManagementApi (tests). */
+  apiFactory?: (tenant: TenantConfig, config: AppConfig, logger: Logger) => ManagementApi;
+  /** Replaces the FileStateStore (tests). */
+  state?: StateStore;
+  now?: () => number;
+}
+
+export interface BuiltRuntime {
+  options: CollectorOptions;
+  apis: ManagementApi[];
+  /** Closes the API clients (the collector closes outputs and state itself at the end of run()). */
+  close(): Promise<void>;
+}
+
+/** Builds one API client for a tenant with the config's settings. */
+export function createTenantApi(tenant: TenantConfig, config: AppConfig, logger: Logger): ManagementApi {
+  return createManagementApi(managementApiOptions(tenant, config, logger));
+}
+
+export function buildCollectorOptions(config: AppConfig, build: BuildOptions): BuiltRuntime {
+  const factory = build.apiFactory ?? createTenantApi;
+  const apis: ManagementApi[] = [];
+  const closeApis = async () => {
+    await Promise.allSettled(apis.map((a) => a.close()));
+  };
+  let outputs: Output[] = [];
+  try {
+    const tenants: TenantRuntime[] = config.tenants.map((t) => {
+      const api = factory(t, config, build.logger);
+      apis.push(api);
+      return {
+        tenantId: t.tenantId,
+        label: t.label,
+        contentTypes: [...t.contentTypes],
+        api,
+        settings: {
+          windowMs: config.windowMs,
+          lookbackMs: config.lookbackMs,
+          initialIntervalMs: config.initialIntervalMs,
+          onlyFutureEvents: config.onlyFutureEvents,
+          blobConcurrency: config.blobConcurrency,
+        },
+      };
+    });
+    outputs = createOutputs([...config.outputs], build.outputContext);
+    const state = build.state ?? new FileStateStore(config.stateDir);
+    const options: CollectorOptions = {
+      tenants,
+      outputs,
+      state,
+      intervalMs: config.intervalMs,
+      commitIntervalMs: config.commitIntervalMs,
+      logger: build.logger,
+      ...(build.now !== undefined ? { now: build.now } : {}),
+    };
+    return { options, apis, close: closeApis };
+  } catch (err) {
+    void closeApis();
+    throw err;
+  }
+}

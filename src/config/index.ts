@@ -1,0 +1,7 @@
+// Configuration: the schema-checked config file, normalised into CollectorOptions.
+export { loadConfigFile, loadConfigText, type LoadOptions } from './load.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { ConfigValidationError, formatIssue, formatPath, type ConfigIssue } from './issues.js';
+export { configSchema, schemaDefault } from './schema.js';
+export { buildCollectorOptions, type BuiltRuntime, type BuildOptions } from './build.js';
+export type { AppConfig, TenantConfig, TenantCredential, RetrySettings, LogLevel } from './types.js';

@@ -1,0 +1,255 @@
+// Loads a config file: parse (keeping lines), interpolate `${ENV}`, validate, read the referenced
+// files (secrets, keys, CAs: relative to the config file's folder), then normalise snake_case into
+// the frozen camelCase AppConfig. Every problem is reported at once, with key path and line.
+
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { CloudName } from '../auth/clouds.js';
+import { registerSecret, scrub } from '../logging/redact.js';
+import type { OutputConfig } from '../outputs/registry.js';
+import { parseDuration } from './duration.js';
+import { interpolateEnv } from './interpolate.js';
+import { ConfigValidationError, formatPath, type ConfigIssue, type KeyPath } from './issues.js';
+import { parseSource } from './parse.js';
+import { schemaDefault, schemaTenantDefault } from './schema.js';
+import type { AppConfig, LogLevel, TenantConfig, TenantCredential } from './types.js';
+import { validateConfigValue } from './validate.js';
+
+export interface LoadOptions {
+  /** Environment for `${VAR}` (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reads and validates a config file; throws ConfigValidationError (code O365_ERR_CONFIG). */
+export async function loadConfigFile(file: string, options: LoadOptions = {}): Promise<AppConfig> {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (cause) {
+    throw new ConfigValidationError([{ path: '', message: `cannot read the config file (${(cause as NodeJS.ErrnoException).code ?? 'error'})` }], abs);
+  }
+  return loadConfigText(text, { ...options, file: abs });
+}
+
+/** Validates config text; relative paths resolve against `dirname(file)` (default: the cwd). */
+export function loadConfigText(text: string, options: LoadOptions & { file?: string } = {}): AppConfig {
+  const file = options.file ?? '';
+  const baseDir = file ? dirname(file) : process.cwd();
+  const src = parseSource(text);
+  const fail = (issues: ConfigIssue[]) => new ConfigValidationError(issues.map((i) => ({ ...i, message: scrub(i.message) })), file || undefined);
+  if (src.issues.length > 0) throw fail(src.issues);
+
+  const issues: ConfigIssue[] = [];
+  const value = interpolateEnv(src.value, options.env ?? process.env, issues);
+  // A key whose variable is unset already has its issue; "must not be empty" on top adds nothing.
+  const envPaths = new Set(issues.map((i) => i.path));
+  for (const raw of validateConfigValue(value)) {
+    const path = formatPath(raw.keyPath);
+    if (!envPaths.has(path)) issues.push({ path, message: raw.message, hint: raw.hint, line: src.lineOf(raw.keyPath) });
+  }
+  for (const i of issues) i.line ??= src.lineOf(pathSegments(i.path));
+  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  if (issues.length > 0) throw fail(issues);
+
+  const files = new FileReader(baseDir, src.lineOf);
+  const config = normalise(value as RawConfig, baseDir, files, file);
+  if (files.issues.length > 0) throw fail(files.issues);
+  return deepFreeze(config);
+}
+
+/** `tenants[1].client_secret` -> ['tenants', 1, 'client_secret'] (to find a line). */
+function pathSegments(path: string): KeyPath {
+  const out: Array<string | number> = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  return out;
+}
+
+/** Reads referenced files synchronously (start-up only), collecting problems instead of throwing. */
+class FileReader {
+  readonly issues: ConfigIssue[] = [];
+  constructor(
+    private readonly baseDir: string,
+    private readonly lineOf: (p: KeyPath) => number | undefined,
+  ) {}
+
+  read(path: KeyPath, name: string): string | undefined {
+    const abs = resolve(this.baseDir, name);
+    try {
+      return readFileSync(abs, 'utf8');
+    } catch (cause) {
+      this.problem(path, `cannot read ${abs} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  }
+
+  problem(path: KeyPath, message: string, hint?: string): void {
+    this.issues.push({ path: formatPath(path), message, hint, line: this.lineOf(path) });
+  }
+}
+
+interface RawTenant {
+  tenant_id: string;
+  client_id: string;
+  client_secret?: string;
+  client_secret_file?: string;
+  certificate?: { private_key_file: string; certificate_file?: string; thumbprint?: string };
+  cloud?: CloudName;
+  login_url?: string;
+  api_url?: string;
+  content_types?: string[];
+  label?: string;
+  publisher_identifier?: string;
+  proxy?: string;
+  ca_file?: string;
+}
+
+interface RawOutput {
+  type: 'file' | 'stdout';
+  path?: string;
+  name?: string;
+}
+
+interface RawConfig {
+  tenants: RawTenant[];
+  content_types?: string[];
+  interval?: string;
+  initial_interval?: string;
+  only_future_events?: boolean;
+  state_dir?: string;
+  output?: RawOutput;
+  outputs?: RawOutput[];
+  window?: string;
+  lookback?: string;
+  blob_concurrency?: number;
+  request_timeout?: string;
+  blob_timeout?: string;
+  commit_interval?: string;
+  retry?: { max_attempts?: number; base_delay?: string; max_delay?: string };
+  log_level?: LogLevel;
+  proxy?: string;
+  ca_file?: string;
+}
+
+function ms(value: string | undefined, key: string): number {
+  // Values were validated against the same grammar; the default comes from the schema.
+  return parseDuration(value ?? schemaDefault<string>(key)) ?? 0;
+}
+
+function normalise(raw: RawConfig, baseDir: string, files: FileReader, file: string): AppConfig {
+  const globalCa = raw.ca_file !== undefined ? files.read(['ca_file'], raw.ca_file) : undefined;
+  const contentTypes = raw.content_types ?? schemaDefault<string[]>('content_types');
+  const tenants = raw.tenants.map((t, i) => normaliseTenant(t, i, { contentTypes, proxy: raw.proxy, ca: globalCa }, files));
+  const rawOutputs = raw.outputs ?? [raw.output ?? schemaDefault<RawOutput>('output')];
+  const outputs = rawOutputs.map((o): OutputConfig =>
+    o.type === 'file' ? { type: 'file', path: resolve(baseDir, o.path ?? ''), name: o.name } : { type: 'stdout', name: o.name },
+  );
+  return {
+    file,
+    tenants,
+    intervalMs: ms(raw.interval, 'interval'),
+    initialIntervalMs: ms(raw.initial_interval, 'initial_interval'),
+    onlyFutureEvents: raw.only_future_events ?? schemaDefault<boolean>('only_future_events'),
+    stateDir: resolve(baseDir, raw.state_dir ?? schemaDefault<string>('state_dir')),
+    outputs,
+    windowMs: ms(raw.window, 'window'),
+    lookbackMs: ms(raw.lookback, 'lookback'),
+    blobConcurrency: raw.blob_concurrency ?? schemaDefault<number>('blob_concurrency'),
+    requestTimeoutMs: ms(raw.request_timeout, 'request_timeout'),
+    blobTimeoutMs: ms(raw.blob_timeout, 'blob_timeout'),
+    commitIntervalMs: ms(raw.commit_interval, 'commit_interval'),
+    retry: {
+      maxAttempts: raw.retry?.max_attempts ?? schemaDefault<number>('retry.max_attempts'),
+      baseDelayMs: ms(raw.retry?.base_delay, 'retry.base_delay'),
+      maxDelayMs: ms(raw.retry?.max_delay, 'retry.max_delay'),
+    },
+    logLevel: raw.log_level ?? schemaDefault<LogLevel>('log_level'),
+  };
+}
+
+function normaliseTenant(
+  t: RawTenant,
+  i: number,
+  inherited: { contentTypes: string[]; proxy?: string; ca?: string },
+  files: FileReader,
+): TenantConfig {
+  const at = (...k: Array<string | number>): KeyPath => ['tenants', i, ...k];
+  let credential: TenantCredential = { kind: 'secret', clientSecret: '' };
+  if (t.client_secret !== undefined) {
+    credential = { kind: 'secret', clientSecret: t.client_secret };
+  } else if (t.client_secret_file !== undefined) {
+    // Trim: a trailing newline from `echo secret > file` must not become part of the secret.
+    const secret = files.read(at('client_secret_file'), t.client_secret_file)?.trim();
+    if (secret === '') files.problem(at('client_secret_file'), 'the file is empty');
+    credential = { kind: 'secret', clientSecret: secret ?? '' };
+  } else if (t.certificate !== undefined) {
+    credential = readCertificate(t.certificate, at('certificate'), files);
+  }
+  if (credential.kind === 'secret') registerSecret(credential.clientSecret);
+  else registerSecret(credential.privateKey);
+  registerSecret(proxyPassword(t.proxy ?? inherited.proxy));
+
+  return {
+    path: `tenants[${i}]`,
+    tenantId: t.tenant_id,
+    clientId: t.client_id,
+    credential,
+    cloud: t.cloud ?? schemaTenantDefault<CloudName>('cloud'),
+    loginUrl: t.login_url,
+    apiUrl: t.api_url,
+    contentTypes: t.content_types ?? inherited.contentTypes,
+    label: t.label,
+    publisherIdentifier: t.publisher_identifier ?? t.tenant_id,
+    proxy: t.proxy ?? inherited.proxy,
+    ca: t.ca_file !== undefined ? files.read(at('ca_file'), t.ca_file) : inherited.ca,
+  };
+}
+
+function proxyPassword(proxy: string | undefined): string | undefined {
+  if (proxy === undefined) return undefined;
+  try {
+    return decodeURIComponent(new URL(proxy).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readCertificate(c: NonNullable<RawTenant['certificate']>, at: KeyPath, files: FileReader): TenantCredential {
+  const privateKey = files.read([...at, 'private_key_file'], c.private_key_file) ?? '';
+  if (privateKey !== '') {
+    try {
+      const key = createPrivateKey(privateKey);
+      const bits = key.asymmetricKeyDetails?.modulusLength;
+      if (key.asymmetricKeyType !== 'rsa') files.problem([...at, 'private_key_file'], 'must hold an RSA private key');
+      else if (bits !== undefined && bits < 2048) files.problem([...at, 'private_key_file'], `the key has ${bits} bits; Entra requires at least 2048`);
+    } catch {
+      files.problem([...at, 'private_key_file'], 'is not a PEM private key (an encrypted key is not supported)');
+    }
+  }
+  let certificate: string | undefined;
+  let thumbprint = (c.thumbprint ?? '').replace(/[:\s]/g, '').toUpperCase();
+  if (c.thumbprint !== undefined && thumbprint.length !== 40) files.problem([...at, 'thumbprint'], 'must be the hex SHA-1 thumbprint (40 hex digits)');
+  if (c.certificate_file !== undefined) {
+    certificate = files.read([...at, 'certificate_file'], c.certificate_file);
+    if (certificate !== undefined) {
+      try {
+        const x509 = new X509Certificate(certificate);
+        thumbprint = x509.fingerprint.replace(/:/g, '').toUpperCase();
+        if (Date.parse(x509.validTo) < Date.now()) files.problem([...at, 'certificate_file'], `the certificate expired on ${x509.validTo}`);
+      } catch {
+        files.problem([...at, 'certificate_file'], 'is not a PEM certificate');
+      }
+    }
+  }
+  return { kind: 'certificate', privateKey, certificate, thumbprint };
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}

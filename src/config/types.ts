@@ -1,0 +1,64 @@
+// The normalised, validated configuration: camelCase, milliseconds, absolute paths and resolved
+// secrets. Built once from the user's snake_case file (load.ts), then frozen. Secrets live only in
+// `credential` and are never logged (see src/logging/redact.ts).
+
+import type { CloudName } from '../auth/clouds.js';
+import type { OutputConfig } from '../outputs/registry.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type TenantCredential =
+  | { kind: 'secret'; clientSecret: string }
+  | {
+      kind: 'certificate';
+      /** PEM text of the private key. */
+      privateKey: string;
+      /** PEM text of the certificate, when `certificate_file` was given. */
+      certificate?: string;
+      /** Hex SHA-1 thumbprint (upper case, no separators), given or computed from the certificate. */
+      thumbprint: string;
+    };
+
+export interface RetrySettings {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface TenantConfig {
+  /** Key path of this tenant in the file (`tenants[1]`), for messages. */
+  path: string;
+  tenantId: string;
+  clientId: string;
+  credential: TenantCredential;
+  cloud: CloudName;
+  loginUrl?: string;
+  apiUrl?: string;
+  contentTypes: string[];
+  label?: string;
+  publisherIdentifier: string;
+  proxy?: string;
+  /** PEM text of the extra CAs (tenant's own `ca_file`, else the global one). */
+  ca?: string;
+}
+
+export interface AppConfig {
+  /** Absolute path of the config file ('' when built from an object). */
+  file: string;
+  tenants: TenantConfig[];
+  intervalMs: number;
+  initialIntervalMs: number;
+  onlyFutureEvents: boolean;
+  /** Absolute path. */
+  stateDir: string;
+  /** Always a list (`output` is normalised into a one-item list); file paths absolute. */
+  outputs: OutputConfig[];
+  windowMs: number;
+  lookbackMs: number;
+  blobConcurrency: number;
+  requestTimeoutMs: number;
+  blobTimeoutMs: number;
+  commitIntervalMs: number;
+  retry: RetrySettings;
+  logLevel: LogLevel;
+}

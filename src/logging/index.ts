@@ -1,0 +1,3 @@
+// Logging and redaction: the pino logger on stderr and the helpers that keep secrets out of output.
+export { createLogger, toCollectorLogger, REDACT_PATHS, type CreateLoggerOptions, type LogLevelName } from './logger.js';
+export { registerSecret, clearSecrets, scrub, redactUrl, redactValue } from './redact.js';

@@ -1,0 +1,60 @@
+// Keeps secrets out of everything the program prints: known secret values (client secrets, private
+// keys, tokens) are registered once when read, and scrub() replaces them in any text before it is
+// shown. Also hides userinfo in URLs (proxy credentials) and bearer tokens / JWTs by shape.
+
+const REDACTED = '[REDACTED]';
+const secrets = new Set<string>();
+
+/** Registers a secret value so scrub() hides it. Very short values are ignored (too many false hits). */
+export function registerSecret(value: string | undefined): void {
+  if (value === undefined) return;
+  const v = value.trim();
+  if (v.length >= 6) secrets.add(v);
+  // A PEM is also hidden line by line: messages from crypto libraries may quote a single line.
+  if (v.includes('\n')) for (const line of v.split(/\r?\n/)) if (line.length >= 16 && !line.startsWith('-----')) secrets.add(line);
+}
+
+/** Forgets every registered secret (tests). */
+export function clearSecrets(): void {
+  secrets.clear();
+}
+
+const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(?::[^\s/@]*)?@/gi;
+
+/** The text with registered secrets, JWTs, bearer tokens and URL credentials replaced. */
+export function scrub(text: string): string {
+  let out = text;
+  // Longest first, so a secret that contains another is hidden whole.
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(REDACTED);
+  return out.replace(JWT, REDACTED).replace(BEARER, `$1 ${REDACTED}`).replace(URL_USERINFO, `$1${REDACTED}@`);
+}
+
+/** A URL safe to show: credentials removed. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username !== '' || u.password !== '') {
+      u.username = 'REDACTED';
+      u.password = '';
+    }
+    return u.toString();
+  } catch {
+    return scrub(url);
+  }
+}
+
+const SECRET_KEY = /secret|password|passwd|token|authorization|private_?key|assertion|credential/i;
+
+/** A deep copy of a plain value with secret-looking keys replaced and every string scrubbed. */
+export function redactValue(value: unknown): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null ? REDACTED : redactValue(v);
+    return out;
+  }
+  return value;
+}
