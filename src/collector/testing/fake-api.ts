@@ -43,6 +43,8 @@ export interface FakeApiOptions {
   subscriptions?: Record<string, 'enabled' | 'disabled' | undefined>;
   /** Delay (ms) before each blob's records are streamed. */
   fetchDelayMs?: number;
+  /** Called before each record is passed on; may return a promise to pause the body there. */
+  recordHook?: (contentId: string, index: number) => void | Promise<void>;
 }
 
 /** ApiError as the real client raises it (status + AF code). */
@@ -79,6 +81,7 @@ export class FakeManagementApi implements ManagementApi {
   now: () => number;
   pageSize: number;
   fetchDelayMs: number;
+  recordHook: FakeApiOptions['recordHook'];
   private readonly blobs = new Map<string, FakeBlob[]>();
   private readonly byId = new Map<string, FakeBlob>();
   private readonly blobFailures = new Map<string, BlobFailure[]>();
@@ -92,6 +95,7 @@ export class FakeManagementApi implements ManagementApi {
     this.now = options.now ?? Date.now;
     this.pageSize = options.pageSize ?? 100;
     this.fetchDelayMs = options.fetchDelayMs ?? 0;
+    this.recordHook = options.recordHook;
     this.subscriptions = new Map(Object.entries(options.subscriptions ?? {}));
   }
 
@@ -202,6 +206,10 @@ export class FakeManagementApi implements ManagementApi {
     let i = 0;
     for (const rec of blob.records) {
       if (i >= cutAt) break;
+      if (this.recordHook) {
+        const h = this.recordHook(descriptor.contentId, i);
+        if (h) await h;
+      }
       options.signal?.throwIfAborted();
       if (this.frozen) await new Promise<never>(() => {});
       const raw = typeof rec === 'string' ? rec : JSON.stringify(rec);

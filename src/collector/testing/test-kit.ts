@@ -44,6 +44,8 @@ export class MemoryOutput implements Output {
   readonly events: string[] = [];
   flushedTo = 0;
   failFlush = false;
+  /** Simulated I/O time of a flush: records written meanwhile belong to the next commit. */
+  flushDelayMs = 0;
   opened: OutputPosition | undefined | 'never' = 'never';
   constructor(readonly name = 'memory') {}
   async open(committed: OutputPosition | undefined): Promise<void> {
@@ -58,6 +60,7 @@ export class MemoryOutput implements Output {
   }
   async flushTo(mark: unknown): Promise<OutputPosition> {
     this.events.push(`flush:${String(mark)}`);
+    if (this.flushDelayMs > 0) await new Promise((r) => setTimeout(r, this.flushDelayMs));
     if (this.failFlush) throw new Error('sink down');
     this.flushedTo = mark as number;
     return { count: mark as number };

@@ -1,0 +1,143 @@
+// FileStateStore: per-stream files, commits atomic across streams and outputs (a crash at any step
+// leaves the old or the new set), corrupt files named, one collector per state directory.
+
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newCheckpoint } from './checkpoint.js';
+import { FileStateStore, type CommitStep } from './file-store.js';
+import { streamKey, type StreamCheckpoint } from './types.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'o365-state-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function cp(contentType: string, cursor: number, ids: string[] = []): StreamCheckpoint {
+  const c = newCheckpoint('tenant-a', contentType, cursor, cursor);
+  for (const id of ids) c.seenIds[id] = cursor;
+  c.doneBlobs[`blob-${cursor}`] = cursor;
+  return c;
+}
+
+async function reopen(): Promise<FileStateStore> {
+  const s = new FileStateStore(dir);
+  await s.load();
+  return s;
+}
+
+describe('FileStateStore', () => {
+  it('round-trips checkpoints and positions through one file per stream', async () => {
+    const s = new FileStateStore(dir);
+    expect((await s.load()).streams.size).toBe(0);
+    await s.commit([cp('Audit.Exchange', 100, ['x']), cp('DLP.All', 200)], { file: { path: '/o', length: 10 } });
+    await s.close();
+    const s2 = new FileStateStore(dir);
+    const loaded = await s2.load();
+    expect(loaded.streams.get(streamKey('tenant-a', 'Audit.Exchange'))).toEqual(cp('Audit.Exchange', 100, ['x']));
+    expect(loaded.streams.get(streamKey('tenant-a', 'DLP.All'))?.cursor).toBe(200);
+    expect(loaded.outputs).toEqual({ file: { path: '/o', length: 10 } });
+    expect(JSON.parse(await readFile(join(dir, 'tenant-a', 'Audit.Exchange.json'), 'utf8'))).toMatchObject({ version: 1, seq: 1 });
+    await s2.close();
+  });
+
+  it('rewrites only the streams that changed', async () => {
+    const s = await reopen();
+    await s.commit([cp('Audit.Exchange', 1), cp('DLP.All', 1)], {});
+    const before = await stat(join(dir, 'tenant-a', 'DLP.All.json'));
+    await s.commit([cp('Audit.Exchange', 2)], {});
+    const after = await stat(join(dir, 'tenant-a', 'DLP.All.json'));
+    expect(after.mtimeMs).toBe(before.mtimeMs);
+    expect(JSON.parse(await readFile(join(dir, 'tenant-a', 'DLP.All.json'), 'utf8')).seq).toBe(1);
+    await s.close();
+  });
+
+  const cases: Array<{ step: CommitStep; nth: number; expect: 'old' | 'new' }> = [
+    { step: 'journal', nth: 1, expect: 'old' },
+    { step: 'apply-stream', nth: 1, expect: 'new' },
+    { step: 'apply-stream', nth: 2, expect: 'new' }, // first stream applied, second not
+    { step: 'apply-outputs', nth: 1, expect: 'new' },
+  ];
+  for (const c of cases) {
+    it(`a crash before ${c.step} #${c.nth} leaves the ${c.expect} set visible, never a mix`, async () => {
+      const s1 = await reopen();
+      await s1.commit([cp('Audit.Exchange', 1), cp('DLP.All', 1)], { file: { length: 1 } });
+      await s1.close();
+      let calls = 0;
+      const s = new FileStateStore(dir, {
+        faultHook: (step) => {
+          if (step === c.step && ++calls === c.nth) throw new Error('simulated crash');
+        },
+      });
+      await s.load();
+      await expect(s.commit([cp('Audit.Exchange', 2), cp('DLP.All', 2)], { file: { length: 2 } })).rejects.toThrow();
+      await s.close();
+      const loaded = await (await reopen()).load();
+      const want = c.expect === 'old' ? 1 : 2;
+      expect(loaded.streams.get(streamKey('tenant-a', 'Audit.Exchange'))?.cursor).toBe(want);
+      expect(loaded.streams.get(streamKey('tenant-a', 'DLP.All'))?.cursor).toBe(want);
+      expect(loaded.outputs.file).toEqual({ length: want });
+    });
+  }
+
+  it('applies a journal whose application failed before the next commit replaces it', async () => {
+    let fail = false;
+    const s = new FileStateStore(dir, {
+      faultHook: (step) => {
+        if (step === 'apply-stream' && fail) throw new Error('disk hiccup');
+      },
+    });
+    await s.load();
+    await s.commit([cp('Audit.Exchange', 1), cp('DLP.All', 1)], {});
+    fail = true;
+    await expect(s.commit([cp('Audit.Exchange', 2), cp('DLP.All', 2)], { file: { length: 2 } })).rejects.toThrow();
+    fail = false;
+    await s.commit([cp('Audit.Exchange', 3)], { file: { length: 3 } });
+    await s.close();
+    const loaded = await (await reopen()).load();
+    expect(loaded.streams.get(streamKey('tenant-a', 'DLP.All'))?.cursor).toBe(2);
+    expect(loaded.streams.get(streamKey('tenant-a', 'Audit.Exchange'))?.cursor).toBe(3);
+  });
+
+  it('ignores temp files left by a crash in the middle of a write', async () => {
+    const s = await reopen();
+    await s.commit([cp('Audit.Exchange', 1)], {});
+    await s.close();
+    await writeFile(join(dir, 'tenant-a', 'Audit.Exchange.json.tmp'), '{"half');
+    await writeFile(join(dir, 'commit.json.tmp'), '{"half');
+    const loaded = await (await reopen()).load();
+    expect(loaded.streams.get(streamKey('tenant-a', 'Audit.Exchange'))?.cursor).toBe(1);
+  });
+
+  it('names the corrupt file in the error', async () => {
+    const s = await reopen();
+    await s.commit([cp('Audit.Exchange', 1)], {});
+    await s.close();
+    const file = join(dir, 'tenant-a', 'Audit.Exchange.json');
+    await writeFile(file, '{"format":"o365-audit/stream","version":1,"seq":1,"checkpoint":{"version":1,"cursor":"x"}}');
+    const s2 = new FileStateStore(dir);
+    await expect(s2.load()).rejects.toMatchObject({ code: 'O365_ERR_STATE', message: expect.stringContaining(file) });
+    await writeFile(file, 'not json');
+    await expect(s2.load()).rejects.toMatchObject({ code: 'O365_ERR_STATE', message: expect.stringContaining(file) });
+    await s2.close();
+  });
+
+  it('refuses a state directory locked by a live collector and takes over a stale lock', async () => {
+    const s = await reopen();
+    await expect(new FileStateStore(dir).load()).rejects.toMatchObject({ code: 'O365_ERR_STATE' });
+    await s.close();
+    await writeFile(join(dir, 'lock'), JSON.stringify({ pid: process.ppid }));
+    await expect(new FileStateStore(dir).load()).rejects.toMatchObject({ code: 'O365_ERR_STATE', message: expect.stringContaining(String(process.ppid)) });
+    await writeFile(join(dir, 'lock'), JSON.stringify({ pid: 2 ** 22 + 12345 })); // above pid_max: not running
+    let stale = '';
+    const s3 = new FileStateStore(dir, { onStaleLock: (p) => (stale = p) });
+    await s3.load();
+    expect(stale).toBe(join(dir, 'lock'));
+    expect(JSON.parse(await readFile(join(dir, 'lock'), 'utf8')).pid).toBe(process.pid);
+    await s3.close();
+  });
+});
