@@ -1,0 +1,248 @@
+// Builds the JSON Schema of an output document (schemas/audit-document.schema.json) from the
+// integration package's fields/*.yml (package-spec format), resolving `external: ecs` entries
+// from @elastic/ecs. Pure functions: gen-types.ts does the file I/O and the staleness test reuses them.
+
+import { parse as parseYaml } from 'yaml';
+
+export interface FieldsFile {
+  /** Path shown in errors, e.g. `fields/ecs.yml`. */
+  path: string;
+  text: string;
+}
+
+/** The subset of an ECS flat field definition (`@elastic/ecs` EcsFlat) that the schema uses. */
+export interface EcsFieldDef {
+  type: string;
+  description?: string;
+  normalize?: string[];
+  allowed_values?: { name: string }[];
+  expected_values?: string[];
+  pattern?: string;
+  object_type?: string;
+}
+
+export type JsonSchema = { [key: string]: unknown };
+
+interface FieldDef {
+  name: string;
+  type: string;
+  description?: string;
+  normalize: string[];
+  enumValues?: string[];
+  pattern?: string;
+  objectType?: string;
+  value?: unknown;
+  enabled: boolean;
+  source: string;
+}
+
+interface Node {
+  def?: FieldDef;
+  children: Map<string, Node>;
+}
+
+const STRING_TYPES = new Set(['keyword', 'constant_keyword', 'wildcard', 'text', 'match_only_text', 'version', 'binary']);
+const INTEGER_TYPES = new Set(['long', 'integer', 'short', 'byte', 'unsigned_long']);
+const NUMBER_TYPES = new Set(['double', 'float', 'half_float', 'scaled_float']);
+const OTHER_LEAF_TYPES = new Set(['date', 'date_nanos', 'boolean', 'ip', 'geo_point', 'flattened', 'histogram']);
+const CONTAINER_TYPES = new Set(['group', 'object', 'nested']);
+
+// Elasticsearch's default `strict_date_optional_time`: a date, optionally with a time and zone.
+const DATE_PATTERN =
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}(:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$';
+
+export class FieldsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FieldsError';
+  }
+}
+
+function isLeafType(type: string): boolean {
+  return STRING_TYPES.has(type) || INTEGER_TYPES.has(type) || NUMBER_TYPES.has(type) || OTHER_LEAF_TYPES.has(type);
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function stringList(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value.map((v) => String(typeof v === 'object' && v !== null && 'value' in v ? (v as { value: unknown }).value : v));
+}
+
+/** Turns one fields.yml entry (already merged with its ECS definition) into a FieldDef. */
+function toDef(entry: Record<string, unknown>, name: string, source: string, ecs: EcsFieldDef | undefined): FieldDef {
+  const pick = <T>(key: string, fromEcs: T | undefined): T | undefined => (key in entry ? (entry[key] as T) : fromEcs);
+  const type = pick<string>('type', ecs?.type) ?? (Array.isArray(entry.fields) ? 'group' : 'keyword');
+  const ecsEnum = ecs?.allowed_values?.map((v) => v.name) ?? ecs?.expected_values;
+  return {
+    name,
+    type: type === 'integer' ? 'long' : type,
+    description: pick<string>('description', ecs?.description)?.trim(),
+    normalize: stringList(pick('normalize', ecs?.normalize)) ?? [],
+    enumValues: stringList(entry.expected_values) ?? ecsEnum,
+    pattern: pick<string>('pattern', ecs?.pattern),
+    objectType: pick<string>('object_type', ecs?.object_type),
+    value: entry.value,
+    enabled: entry.enabled !== false,
+    source,
+  };
+}
+
+/** Flattens the entries of one fields.yml (groups, dotted names) into definitions with full names. */
+function collect(entries: unknown, prefix: string, source: string, ecs: Record<string, EcsFieldDef>, out: FieldDef[]): void {
+  if (!Array.isArray(entries)) throw new FieldsError(`${source}: expected a YAML list of fields${prefix ? ` under ${prefix}` : ''}`);
+  for (const raw of entries) {
+    const entry = asRecord(raw);
+    if (!entry || typeof entry.name !== 'string' || entry.name === '') {
+      throw new FieldsError(`${source}: every field needs a non-empty string "name"${prefix ? ` (under ${prefix})` : ''}`);
+    }
+    const name = prefix ? `${prefix}.${entry.name}` : entry.name;
+    let ecsDef: EcsFieldDef | undefined;
+    if (entry.external !== undefined) {
+      if (entry.external !== 'ecs') throw new FieldsError(`${source}: ${name}: unsupported external "${String(entry.external)}"`);
+      ecsDef = ecs[name];
+      if (!ecsDef) throw new FieldsError(`${source}: ${name} is declared "external: ecs" but ECS has no such field`);
+    }
+    const def = toDef(entry, name, source, ecsDef);
+    if (def.type === 'alias') continue; // an alias cannot be sent in a document
+    if (!isLeafType(def.type) && !CONTAINER_TYPES.has(def.type)) {
+      throw new FieldsError(`${source}: ${name}: unsupported field type "${def.type}"`);
+    }
+    out.push(def);
+    if (entry.fields !== undefined) collect(entry.fields, name, source, ecs, out);
+  }
+}
+
+function insert(root: Node, def: FieldDef): void {
+  let node = root;
+  for (const segment of def.name.split('.')) {
+    let child = node.children.get(segment);
+    if (!child) {
+      child = { children: new Map() };
+      node.children.set(segment, child);
+    }
+    node = child;
+  }
+  const previous = node.def;
+  if (previous && previous.type !== def.type) {
+    throw new FieldsError(`${def.name} is declared as ${previous.type} in ${previous.source} and as ${def.type} in ${def.source}`);
+  }
+  node.def = previous ? { ...previous, ...def, description: def.description ?? previous.description } : def;
+}
+
+function withDescription(schema: JsonSchema, def: FieldDef | undefined): JsonSchema {
+  return def?.description ? { description: def.description, ...schema } : schema;
+}
+
+/** JSON type of one value of an Elasticsearch leaf type. */
+function valueSchema(def: FieldDef, type: string): JsonSchema {
+  let schema: JsonSchema;
+  if (type === 'constant_keyword' && def.value !== undefined) schema = { const: def.value };
+  else if (STRING_TYPES.has(type)) schema = { type: 'string' };
+  else if (INTEGER_TYPES.has(type)) schema = { type: 'integer' };
+  else if (NUMBER_TYPES.has(type)) schema = { type: 'number' };
+  else if (type === 'boolean') schema = { type: 'boolean' };
+  else if (type === 'date' || type === 'date_nanos') schema = { type: 'string', pattern: DATE_PATTERN };
+  else if (type === 'ip') schema = { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] };
+  else schema = { type: 'object' }; // flattened, histogram: any keys below
+  if (def.pattern && schema.type === 'string') schema.pattern = def.pattern;
+  if (def.enumValues && schema.type === 'string') schema.enum = [...def.enumValues];
+  return schema;
+}
+
+/**
+ * Elasticsearch takes an array for any field: `T | T[]`, or `T[]` only with `normalize: [array]`.
+ * `@timestamp` (a data stream needs exactly one) and constant_keyword fields take a single value.
+ */
+function arrayOrSingle(def: FieldDef, item: JsonSchema): JsonSchema {
+  if (def.normalize.includes('array')) return { type: 'array', items: item };
+  if (def.name === '@timestamp' || def.type === 'constant_keyword') return item;
+  return { anyOf: [item, { type: 'array', items: item }] };
+}
+
+function leafSchema(def: FieldDef): JsonSchema {
+  if (!def.enabled) return withDescription({ 'x-es-type': def.type }, def);
+  if (def.type === 'geo_point') {
+    // {lat, lon}, "lat,lon" / WKT / geohash, or [lon, lat].
+    const point = {
+      anyOf: [
+        { type: 'object', properties: { lat: { type: 'number' }, lon: { type: 'number' } }, required: ['lat', 'lon'], additionalProperties: false },
+        { type: 'string' },
+        { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 3 },
+      ],
+    };
+    return withDescription({ 'x-es-type': def.type, ...point }, def);
+  }
+  return withDescription({ 'x-es-type': def.type, ...arrayOrSingle(def, valueSchema(def, def.type)) }, def);
+}
+
+function sortedKeys<T>(map: Map<string, T>): string[] {
+  return [...map.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function nodeSchema(node: Node, path: string): JsonSchema {
+  const def = node.def;
+  if (def && isLeafType(def.type)) {
+    const children = [...node.children.keys()].filter((k) => k !== '*');
+    if (children.length > 0) {
+      throw new FieldsError(`${path} is a ${def.type} field in ${def.source} but also has sub-fields (${children.join(', ')})`);
+    }
+    return leafSchema(def);
+  }
+  const kind = def?.type ?? 'group';
+  if (def && !def.enabled) return withDescription({ 'x-es-type': kind }, def);
+  const properties: JsonSchema = {};
+  for (const key of sortedKeys(node.children)) {
+    if (key === '*') continue;
+    properties[key] = nodeSchema(node.children.get(key)!, path ? `${path}.${key}` : key);
+  }
+  // `name.*` (a wildcard child) or `object_type` open the object to any key of that type.
+  const wildcard = node.children.get('*');
+  let additional: unknown = kind === 'group' || kind === 'nested' ? false : true;
+  if (wildcard?.def) {
+    const w = wildcard.def;
+    additional = w.type === 'object' ? (w.objectType ? leafSchema({ ...w, type: w.objectType }) : true) : nodeSchema(wildcard, `${path}.*`);
+  } else if (kind === 'object' && def?.objectType) {
+    additional = leafSchema({ ...def, type: def.objectType, description: undefined });
+  }
+  const object: JsonSchema = { type: 'object' };
+  if (Object.keys(properties).length > 0) object.properties = properties;
+  object.additionalProperties = additional;
+  if (kind === 'nested') return withDescription({ 'x-es-type': kind, type: 'array', items: object }, def);
+  if (kind === 'object') return withDescription({ 'x-es-type': kind, ...arrayOrSingle(def!, object) }, def);
+  return withDescription(def ? { 'x-es-type': kind, ...object } : object, def);
+}
+
+/**
+ * Builds the document schema. Files are read in the order given (callers sort them); a field
+ * declared twice must keep its type (the later description wins).
+ */
+export function buildDocumentSchema(files: readonly FieldsFile[], ecs: Record<string, EcsFieldDef>): JsonSchema {
+  const defs: FieldDef[] = [];
+  for (const file of files) {
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(file.text);
+    } catch (error) {
+      throw new FieldsError(`${file.path}: not valid YAML: ${(error as Error).message}`);
+    }
+    if (parsed === null || parsed === undefined) continue;
+    collect(parsed, '', file.path, ecs, defs);
+  }
+  const root: Node = { children: new Map() };
+  for (const def of defs) insert(root, def);
+  const body = nodeSchema(root, '');
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $comment: 'GENERATED by scripts/gen-types.ts from fields/*.yml (and ECS for `external: ecs`). Do not edit: change fields/ and run `npm run gen`.',
+    title: 'AuditDocument',
+    description:
+      'One output document of the o365-audit integration (ECS plus o365.audit.*), as the ingest pipeline writes it to Elasticsearch. Every field must be declared in fields/: an undeclared field is an error, except below flattened fields and objects without sub-fields. Keys are nested objects, not dotted names. Any field may hold an array of its type unless it is an array-only (normalize: array) field.',
+    type: 'object',
+    ...(root.children.has('@timestamp') ? { required: ['@timestamp'] } : {}),
+    properties: body.properties ?? {},
+    additionalProperties: false,
+  };
+}
