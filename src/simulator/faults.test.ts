@@ -1,0 +1,182 @@
+// Each fault does what it says, stays deterministic, and never hides a record it should not.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator } from './index.js';
+import { type NaiveClient, fmt, naiveClient, withPublisher } from './test-client.js';
+import type { SimTenant, Simulator, SimulatorOptions } from './types.js';
+
+const HOUR = 3600_000;
+
+interface Desc {
+  contentId: string;
+  contentUri: string;
+  contentCreated: string;
+  contentExpiration: string;
+}
+
+let open: Array<{ sim: Simulator; c: NaiveClient }> = [];
+afterEach(async () => {
+  for (const { sim, c } of open) {
+    await sim.close();
+    await c.close();
+  }
+  open = [];
+});
+
+async function boot(o: SimulatorOptions) {
+  const sim = await startSimulator({ blobsPerContentType: 6, recordsPerBlob: 5, contentTypes: ['Audit.Exchange'], ...o });
+  const c = naiveClient(sim);
+  open.push({ sim, c });
+  const t = sim.tenants[0] as SimTenant;
+  const token = await c.token(t);
+  const root = `${sim.apiUrl}/api/v1.0/${t.tenantId}/activity/feed`;
+  const listUrl = (): string => `${root}/subscriptions/content?contentType=Audit.Exchange&startTime=${fmt(sim.now() - 7 * HOUR)}&endTime=${fmt(sim.now() + 1000)}&PublisherIdentifier=${t.tenantId}`;
+  const list = async (): Promise<Desc[]> => {
+    const r = await c.get(listUrl(), token);
+    expect(r.status).toBe(200);
+    return JSON.parse(r.text) as Desc[];
+  };
+  return { sim, c, t, token, root, listUrl, list };
+}
+
+describe('transient faults', () => {
+  it('throttle403: 403 + AF429 without Retry-After, then through (count-capped)', async () => {
+    const { sim, c, token, listUrl } = await boot({ faults: { throttle403: { rate: 1, count: 2 } } });
+    const a = await c.get(listUrl(), token);
+    expect(a.status).toBe(403);
+    expect(a.headers.get('retry-after')).toBeNull();
+    expect(JSON.parse(a.text).error.code).toBe('AF429');
+    expect(JSON.parse(a.text).error.message).toContain('PublisherId=');
+    expect((await c.get(listUrl(), token)).status).toBe(403);
+    expect((await c.get(listUrl(), token)).status).toBe(200);
+    expect(sim.stats().throttles).toBe(2);
+  });
+
+  it('throttle429 sends Retry-After; serverError 500/503 AF50000; unknownAf5 AF50006; streaks end after 3', async () => {
+    const { sim, c, token, listUrl } = await boot({ faults: { throttle429: { rate: 1, retryAfterSeconds: 7 } } });
+    const a = await c.get(listUrl(), token);
+    expect(a.status).toBe(429);
+    expect(a.headers.get('retry-after')).toBe('7');
+    sim.setFaults({ throttle429: 0, serverError: 1 });
+    sim.advance(2000); // a fresh request key (its window differs), so no streak carries over
+    const statuses: number[] = [];
+    const url = listUrl();
+    for (let i = 0; i < 4; i++) statuses.push((await c.get(url, token)).status);
+    expect(statuses.slice(0, 3).every((s) => s === 500 || s === 503)).toBe(true);
+    expect(statuses[3]).toBe(200);
+    sim.setFaults({ serverError: 0, unknownAf5: 1 });
+    const u = await c.get(url, token);
+    expect(u.status).toBe(500);
+    expect(JSON.parse(u.text).error.code).toBe('AF50006');
+  });
+
+  it('cutBody sends part of a blob then drops the connection; the retry gets it whole', async () => {
+    const { sim, c, token, list } = await boot({ recordsPerBlob: 200, faults: { cutBody: { rate: 1, count: 1 } } });
+    const d = (await list())[0] as Desc;
+    await expect(c.get(d.contentUri, token)).rejects.toThrow();
+    expect(sim.stats().cutBodies).toBe(1);
+    const whole = await c.get(d.contentUri, token);
+    expect(JSON.parse(whole.text)).toHaveLength(200);
+  });
+
+  it('slow delays the answer', async () => {
+    const { c, token, listUrl } = await boot({ faults: { slow: { rate: 1, delayMs: 400 } } });
+    const t0 = Date.now();
+    expect((await c.get(listUrl(), token)).status).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(390);
+  });
+
+  it('shortTokens: small expires_in, and the API refuses the token once it expired', async () => {
+    const { sim, c, t, listUrl } = await boot({ faults: { shortTokens: 5 } });
+    const token = await c.token(t);
+    expect((await c.get(listUrl(), token)).status).toBe(200);
+    sim.advance(6000);
+    expect((await c.get(listUrl(), token)).status).toBe(401);
+  });
+
+  it('draws the same faults for the same requests under the same seed', async () => {
+    const run = async (): Promise<number[]> => {
+      const { c, token, listUrl, sim } = await boot({ seed: 42, now: () => Date.UTC(2024, 4, 1, 12), faults: { throttle403: 0.3, serverError: 0.2 } });
+      const url = listUrl();
+      const out: number[] = [];
+      for (let i = 0; i < 15; i++) out.push((await c.get(url, token)).status);
+      expect(sim.stats().throttles + sim.stats().serverErrors).toBe(out.filter((s) => s !== 200).length);
+      return out;
+    };
+    const a = await run();
+    const b = await run();
+    expect(a).toEqual(b);
+    expect(a.some((s) => s !== 200)).toBe(true);
+  });
+});
+
+describe('structural faults', () => {
+  it('lateListed: recent blobs appear only after the delay, and groundTruth follows', async () => {
+    const { sim, t, list } = await boot({ blobsPerContentType: 20, spanMs: HOUR, faults: { lateListed: { rate: 0.5, delaySeconds: 30, maxLagSeconds: 3600 } } });
+    const early = await list();
+    const truthEarly = sim.groundTruth(t.tenantId, 'Audit.Exchange');
+    sim.advance(31_000);
+    const late = await list();
+    expect(early.length).toBeLessThan(late.length);
+    expect(late).toHaveLength(20);
+    expect(sim.groundTruth(t.tenantId, 'Audit.Exchange').size).toBe(100);
+    expect(truthEarly.size).toBe(early.length * 5);
+    // Late blobs keep their earlier contentCreated: a collector must re-list behind its cursor.
+    const lastEarly = Math.max(...early.map((d) => Date.parse(d.contentCreated)));
+    expect(late.some((d) => Date.parse(d.contentCreated) < lastEarly && !early.find((e) => e.contentId === d.contentId))).toBe(true);
+  });
+
+  it('duplicateRecords: the same Id in two blobs; groundTruth counts it once', async () => {
+    const { sim, c, t, token, list } = await boot({ faults: { duplicateRecords: 1 } });
+    const seen = new Map<string, number>();
+    let total = 0;
+    for (const d of await list()) {
+      for (const r of JSON.parse((await c.get(d.contentUri, token)).text) as Array<{ Id: string }>) {
+        total++;
+        seen.set(r.Id, (seen.get(r.Id) ?? 0) + 1);
+      }
+    }
+    expect(total).toBeGreaterThan(seen.size);
+    expect([...seen.values()].some((n) => n > 1)).toBe(true);
+    expect(sim.groundTruth(t.tenantId, 'Audit.Exchange')).toEqual(new Set(seen.keys()));
+  });
+
+  it('expiredContent: listed already expired, GET AF20051, records not in groundTruth', async () => {
+    const { sim, c, t, token, list } = await boot({ blobsPerContentType: 20, faults: { expiredContent: 0.4 } });
+    const ds = await list();
+    const expired = ds.filter((d) => Date.parse(d.contentExpiration) <= sim.now());
+    expect(expired.length).toBeGreaterThan(0);
+    expect(expired.length).toBeLessThan(20);
+    const r = await c.get(expired[0]!.contentUri, token);
+    expect(JSON.parse(r.text).error.code).toBe('AF20051');
+    expect(sim.groundTruth(t.tenantId, 'Audit.Exchange').size).toBe((20 - expired.length) * 5);
+  });
+
+  it('foreignContentUri and foreignNextPage point at the foreign host, which records credentials', async () => {
+    const { sim, c, t, token, list, listUrl } = await boot({ blobsPerContentType: 20, faults: { foreignContentUri: 0.3, foreignNextPage: 1 } });
+    const ds = await list();
+    const foreign = ds.filter((d) => d.contentUri.startsWith(sim.foreignUrl));
+    expect(foreign.length).toBeGreaterThan(0);
+    expect(sim.groundTruth(t.tenantId, 'Audit.Exchange').size).toBe((20 - foreign.length) * 5);
+    // A careless client follows it with its token: the foreign host sees that.
+    const leaked = await c.get(foreign[0]!.contentUri, token);
+    expect(leaked.status).toBe(200);
+    const onApi = await c.get(foreign[0]!.contentUri.replace(sim.foreignUrl, sim.apiUrl), token);
+    expect(JSON.parse(onApi.text).error.code).toBe('AF20050');
+    const r = await c.get(listUrl(), token);
+    const next = r.headers.get('nextpageuri') as string;
+    expect(next.startsWith(sim.foreignUrl)).toBe(true);
+    await c.get(withPublisher(next, t.tenantId), token);
+    const s = sim.stats();
+    expect(s.foreignRequests).toBe(2);
+    expect(s.foreignWithAuthorization).toBe(2);
+    expect(s.foreignLog[1]?.url).toContain('nextPage=');
+  });
+
+  it('missingSubscription: AF20022 until started', async () => {
+    const { c, token, listUrl, root, t } = await boot({ faults: { missingSubscription: 1 } });
+    expect(JSON.parse((await c.get(listUrl(), token)).text).error.code).toBe('AF20022');
+    expect((await c.get(`${root}/subscriptions/start?contentType=Audit.Exchange&PublisherIdentifier=${t.tenantId}`, token, { method: 'POST' })).status).toBe(200);
+    expect((await c.get(listUrl(), token)).status).toBe(200);
+  });
+});
