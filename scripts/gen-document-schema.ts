@@ -32,6 +32,8 @@ interface FieldDef {
   pattern?: string;
   objectType?: string;
   value?: unknown;
+  /** A custom `date_format` replaces the default ISO pattern: any string is then accepted. */
+  dateFormat?: string;
   enabled: boolean;
   source: string;
 }
@@ -48,7 +50,7 @@ const OTHER_LEAF_TYPES = new Set(['date', 'date_nanos', 'boolean', 'ip', 'geo_po
 const CONTAINER_TYPES = new Set(['group', 'object', 'nested']);
 
 // Elasticsearch's default `strict_date_optional_time`: a date, optionally with a time and zone.
-const DATE_PATTERN =
+export const DATE_PATTERN =
   '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}(:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$';
 
 export class FieldsError extends Error {
@@ -85,6 +87,7 @@ function toDef(entry: Record<string, unknown>, name: string, source: string, ecs
     pattern: pick<string>('pattern', ecs?.pattern),
     objectType: pick<string>('object_type', ecs?.object_type),
     value: entry.value,
+    dateFormat: typeof entry.date_format === 'string' ? entry.date_format : undefined,
     enabled: entry.enabled !== false,
     source,
   };
@@ -144,7 +147,7 @@ function valueSchema(def: FieldDef, type: string): JsonSchema {
   else if (INTEGER_TYPES.has(type)) schema = { type: 'integer' };
   else if (NUMBER_TYPES.has(type)) schema = { type: 'number' };
   else if (type === 'boolean') schema = { type: 'boolean' };
-  else if (type === 'date' || type === 'date_nanos') schema = { type: 'string', pattern: DATE_PATTERN };
+  else if (type === 'date' || type === 'date_nanos') schema = def.dateFormat ? { type: 'string' } : { type: 'string', pattern: DATE_PATTERN };
   else if (type === 'ip') schema = { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] };
   else schema = { type: 'object' }; // flattened, histogram: any keys below
   if (def.pattern && schema.type === 'string') schema.pattern = def.pattern;

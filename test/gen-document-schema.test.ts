@@ -41,6 +41,7 @@ describe('buildDocumentSchema', () => {
 - {name: f, type: float}
 - {name: b, type: boolean}
 - {name: d, type: date}
+- {name: d2, type: date, date_format: "dd/MM/yyyy"}
 - {name: i, type: ip}
 - {name: fl, type: flattened}
 - {name: o, type: object}
@@ -54,6 +55,7 @@ describe('buildDocumentSchema', () => {
     expect(first('f').type).toBe('number');
     expect(first('b').type).toBe('boolean');
     expect(first('d')).toMatchObject({ type: 'string', pattern: expect.any(String) });
+    expect(first('d2')).toEqual({ type: 'string' });
     expect(first('i')).toMatchObject({ type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] });
     expect(first('fl')).toEqual({ type: 'object' });
     expect(first('o')).toMatchObject({ type: 'object', additionalProperties: true });
