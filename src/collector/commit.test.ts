@@ -14,7 +14,7 @@ import { FakeManagementApi, apiError, makeRecords } from './testing/fake-api.js'
 import { HOUR, MIN, MemoryLogger, MemoryOutput, settings } from './testing/test-kit.js';
 
 const T0 = Date.UTC(2024, 2, 10, 12, 0, 0);
-const tick = (ms = 1) => new Promise((r) => setTimeout(r, ms));
+const tick = (ms = 1) => new Promise<void>((r) => setTimeout(r, ms));
 
 let dir: string;
 beforeEach(async () => {

@@ -82,8 +82,13 @@ export class Stream {
   }
 
   fail(err: unknown, hint?: string): void {
+    const prev = this.stats.error;
     this.stats.error = errorInfo(err, hint);
-    this.host.logger.warn({ ...this.log, err: this.stats.error, cursor: new Date(this.state.cursor).toISOString() }, 'stream failed; it retries next round, its cursor stays');
+    // The same failure every poll (e.g. a missing permission) is logged once at warn, then at debug.
+    const same = prev !== undefined && prev.code === this.stats.error.code && prev.afCode === this.stats.error.afCode && prev.message === this.stats.error.message;
+    const fields = { ...this.log, err: this.stats.error, cursor: new Date(this.state.cursor).toISOString() };
+    if (same) this.host.logger.debug(fields, 'stream still failing');
+    else this.host.logger.warn(fields, 'stream failed; it retries next round, its cursor stays');
     this.host.onError(this.stats);
   }
 

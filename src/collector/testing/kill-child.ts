@@ -19,7 +19,7 @@ export function killWorld(): FakeManagementApi {
     tenantId: 'kill-tenant',
     now: () => KILL_T0,
     subscriptions: Object.fromEntries(KILL_TYPES.map((t) => [t, 'enabled' as const])),
-    recordHook: (_id, i) => (i % 4 === 0 ? new Promise((r) => setTimeout(r, 2)) : undefined),
+    recordHook: (_id, i) => (i % 4 === 0 ? new Promise<void>((r) => setTimeout(r, 2)) : undefined),
   });
   for (const ct of KILL_TYPES) {
     for (let b = 0; b < KILL_BLOBS; b++) {

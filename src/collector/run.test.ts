@@ -1,0 +1,179 @@
+// Run modes and the summary: continuous polling until aborted (then flush, commit, close),
+// a reader closing stdout ends the run cleanly, back-pressure bounds in-flight records, and the
+// summary adds up the API's counters and each stream's figures.
+
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { StdoutOutput } from '../outputs/stdout-output.js';
+import type { Output, OutputPosition } from '../outputs/types.js';
+import { MemoryStateStore } from '../state/memory-store.js';
+import { streamKey } from '../state/types.js';
+import { createCollector } from './collector.js';
+import { FakeManagementApi, makeRecords } from './testing/fake-api.js';
+import { HOUR, MIN, MemoryLogger, MemoryOutput, settings } from './testing/test-kit.js';
+import type { StreamStats } from './types.js';
+
+const T0 = Date.UTC(2024, 2, 10, 12, 0, 0);
+const tick = (ms = 1) => new Promise<void>((r) => setTimeout(r, ms));
+
+describe('collector runs', () => {
+  it('polls until aborted, picks up new blobs each round, then commits and closes outputs and state', async () => {
+    let now = T0;
+    const api = new FakeManagementApi({ tenantId: 't', now: () => now, subscriptions: { 'Audit.Exchange': 'enabled' } });
+    api.addBlob('Audit.Exchange', { contentId: 'b1', contentCreated: T0 - 10 * MIN, records: makeRecords('one', 2) });
+    const out = new MemoryOutput();
+    const state = new MemoryStateStore();
+    let stateClosed = false;
+    const ac = new AbortController();
+    const progress: StreamStats[] = [];
+    const c = createCollector({
+      tenants: [{ tenantId: 't', contentTypes: ['Audit.Exchange'], api, settings: settings({ initialIntervalMs: HOUR }) }],
+      outputs: [out],
+      state: { load: () => state.load(), commit: (a, b) => state.commit(a, b), close: async () => void (stateClosed = true) },
+      intervalMs: 20,
+      commitIntervalMs: 1_000_000,
+      logger: new MemoryLogger(),
+      now: () => now,
+    });
+    c.on('progress', (s) => progress.push({ ...s }));
+    const running = c.run({ once: false, signal: ac.signal });
+    while (out.lines.length < 2) await tick(5);
+    now = T0 + 5 * MIN;
+    api.addBlob('Audit.Exchange', { contentId: 'b2', contentCreated: T0 + 2 * MIN, records: makeRecords('two', 3) });
+    while (out.lines.length < 5) await tick(5);
+    ac.abort();
+    const summary = await running;
+    expect(summary.records).toBe(5);
+    expect(summary.failedStreams).toBe(0);
+    expect(out.events.at(-1)).toBe('close');
+    expect(stateClosed).toBe(true);
+    expect(progress.map((p) => p.blobs)).toEqual([1, 2]);
+    const cp = state.snapshot().streams.get(streamKey('t', 'Audit.Exchange'))!;
+    expect(cp.cursor).toBeGreaterThanOrEqual(T0 + 2 * MIN);
+    expect(Object.keys(cp.seenIds)).toHaveLength(5);
+  });
+
+  it('abort mid-blob stops cleanly: what was written is committed, the rest comes next run, once', async () => {
+    const api = new FakeManagementApi({ tenantId: 't', now: () => T0, subscriptions: { 'Audit.Exchange': 'enabled' }, recordHook: () => tick(2) });
+    api.addBlob('Audit.Exchange', { contentId: 'b1', contentCreated: T0 - 10 * MIN, records: makeRecords('r', 30) });
+    const out = new MemoryOutput();
+    const state = new MemoryStateStore();
+    const ac = new AbortController();
+    const make = () =>
+      createCollector({
+        tenants: [{ tenantId: 't', contentTypes: ['Audit.Exchange'], api, settings: settings({ initialIntervalMs: HOUR }) }],
+        outputs: [out],
+        state,
+        intervalMs: 20,
+        commitIntervalMs: 1_000_000,
+        logger: new MemoryLogger(),
+        now: () => T0,
+      });
+    const running = make().run({ once: true, signal: ac.signal });
+    while (out.lines.length < 5) await tick(2);
+    ac.abort();
+    const first = await running;
+    expect(first.failedStreams).toBe(1); // did not catch up
+    const written = out.lines.length;
+    expect(written).toBeLessThan(30);
+    expect(Object.keys(state.snapshot().streams.get(streamKey('t', 'Audit.Exchange'))!.seenIds)).toHaveLength(written);
+    api.recordHook = undefined;
+    const second = await make().run({ once: true });
+    expect(second.failedStreams).toBe(0);
+    expect(new Set(out.lines).size).toBe(30);
+    expect(out.lines).toHaveLength(30);
+  });
+
+  it('ends the run cleanly when the reader of stdout goes away (EPIPE)', async () => {
+    const api = new FakeManagementApi({ tenantId: 't', now: () => T0, subscriptions: { 'Audit.Exchange': 'enabled' } });
+    api.addBlob('Audit.Exchange', { contentId: 'b1', contentCreated: T0 - 10 * MIN, records: makeRecords('r', 10) });
+    let writes = 0;
+    const pipe = new Writable({
+      write(_c, _e, cb) {
+        if (++writes > 3) cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+        else cb();
+      },
+    });
+    pipe.on('error', () => {});
+    const ac = new AbortController();
+    const state = new MemoryStateStore();
+    const summary = await createCollector({
+      tenants: [{ tenantId: 't', contentTypes: ['Audit.Exchange'], api, settings: settings({ initialIntervalMs: HOUR }) }],
+      outputs: [new StdoutOutput({ stream: pipe, onReaderGone: () => ac.abort() })],
+      state,
+      intervalMs: 10,
+      commitIntervalMs: 1_000_000,
+      logger: new MemoryLogger(),
+      now: () => T0,
+    }).run({ once: false, signal: ac.signal });
+    expect(summary.records).toBeGreaterThan(0);
+    // Nothing after the initial commit was committed: the next run delivers the records again.
+    expect(state.snapshot().streams.get(streamKey('t', 'Audit.Exchange'))!.cursor).toBe(T0 - HOUR);
+  });
+
+  it('bounds records in flight by output back-pressure', async () => {
+    const api = new FakeManagementApi({ tenantId: 't', now: () => T0, subscriptions: { 'Audit.Exchange': 'enabled' } });
+    for (let b = 0; b < 4; b++) api.addBlob('Audit.Exchange', { contentId: `b${b}`, contentCreated: T0 - 50 * MIN + b * MIN, records: makeRecords(`b${b}`, 50) });
+    let queued = 0;
+    let maxQueued = 0;
+    let written = 0;
+    const slow: Output = {
+      name: 'slow',
+      async open() {},
+      write() {
+        queued++;
+        maxQueued = Math.max(maxQueued, queued);
+        if (queued >= 10) {
+          return tick(1).then(() => {
+            written += queued;
+            queued = 0;
+          });
+        }
+      },
+      mark: () => written + queued,
+      async flushTo(): Promise<OutputPosition | undefined> {
+        return undefined;
+      },
+      async close() {},
+    };
+    const summary = await createCollector({
+      tenants: [{ tenantId: 't', contentTypes: ['Audit.Exchange'], api, settings: settings({ initialIntervalMs: HOUR, blobConcurrency: 4 }) }],
+      outputs: [slow],
+      state: new MemoryStateStore(),
+      intervalMs: 10,
+      commitIntervalMs: 1_000_000,
+      logger: new MemoryLogger(),
+      now: () => T0,
+    }).run({ once: true });
+    expect(summary.records).toBe(200);
+    expect(maxQueued).toBeLessThanOrEqual(10 + 4); // one more record per concurrent blob at most
+  });
+
+  it('sums the API counters and stream figures into the summary', async () => {
+    const api = new FakeManagementApi({ tenantId: 't', now: () => T0, subscriptions: { 'Audit.Exchange': 'enabled', 'Audit.General': 'enabled' } });
+    api.counters.retries = 7; // before the run: not counted
+    api.addBlob('Audit.Exchange', { contentId: 'a', contentCreated: T0 - 30 * MIN, records: [...makeRecords('a', 3), { Operation: 'NoId' }] });
+    api.addBlob('Audit.General', { contentId: 'g', contentCreated: T0 - 20 * MIN, records: [...makeRecords('g', 2), ...makeRecords('g', 1)] });
+    api.recordHook = () => {
+      api.counters.retries++;
+      api.counters.throttled++;
+    };
+    api.counters.refusedUrls = 1;
+    const logger = new MemoryLogger();
+    const summary = await createCollector({
+      tenants: [{ tenantId: 't', contentTypes: ['Audit.Exchange', 'Audit.General'], api, settings: settings({ initialIntervalMs: HOUR }) }],
+      outputs: [new MemoryOutput()],
+      state: new MemoryStateStore(),
+      intervalMs: 10,
+      commitIntervalMs: 1_000_000,
+      logger,
+      now: () => T0,
+    }).run({ once: true });
+    expect(summary).toMatchObject({ records: 6, blobs: 2, retries: 7, throttles: 7, refusedUrls: 0, duplicatesDropped: 1, lostBlobs: 0, lostSpans: 0, failedStreams: 0 });
+    expect(summary.streams.map((s) => [s.contentType, s.records, s.blobs, s.caughtUp])).toEqual([
+      ['Audit.Exchange', 4, 1, true],
+      ['Audit.General', 2, 1, true],
+    ]);
+    expect(logger.at('warn').some((e) => /without Id/.test(e.msg ?? ''))).toBe(true);
+  });
+});
