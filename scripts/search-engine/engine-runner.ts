@@ -1,0 +1,268 @@
+// Starts a real Elasticsearch 7.10.2 or OpenSearch 2.19.1 node inside a JVM (codelibs embedded
+// runners from Maven Central; no Docker here), on loopback with a free port and a temp home that
+// is deleted on stop. Fails loudly (code O365_ERR_ENGINE) with the node's log tail, never silently.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { O365AuditError } from '../../src/errors.js';
+import { writeGeoipTestDatabases } from './geoip-test-db.js';
+
+export type EngineKind = 'elasticsearch' | 'opensearch';
+
+export interface RunningEngine {
+  url: string;
+  kind: EngineKind;
+  version: string;
+  /** Whether the geoip processor was installed with the test databases. */
+  geoip: boolean;
+  /** Node home (config, data, logs); deleted by stop(). */
+  home: string;
+  stop(): Promise<void>;
+}
+
+export interface StartEngineOptions {
+  kind: EngineKind;
+  /** Path of the java binary; default $JAVA_HOME/bin/java, else `java` on PATH. */
+  java?: string;
+  /** Path of the mvn binary; default `mvn` on PATH. */
+  mvn?: string;
+  /** How long to wait for yellow/green health; default 180 s (two cores shared by several JVMs). */
+  timeoutMs?: number;
+  /** Elasticsearch only: load the ingest-geoip module with generated test databases (default true). */
+  geoip?: boolean;
+  /** Where classpaths are cached; default <repo>/.cache/search-engine. */
+  cacheDir?: string;
+  log?: (line: string) => void;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..');
+
+const ENGINES = {
+  elasticsearch: {
+    pom: join(here, 'elasticsearch-7.10', 'pom.xml'),
+    mainClass: 'org.codelibs.elasticsearch.runner.ElasticsearchClusterRunner',
+    configFile: 'elasticsearch.yml',
+  },
+  opensearch: {
+    pom: join(here, 'opensearch-2.19', 'pom.xml'),
+    mainClass: 'org.codelibs.opensearch.runner.OpenSearchRunner',
+    configFile: 'opensearch.yml',
+  },
+} as const;
+const GEOIP_MODULE_POM = join(here, 'elasticsearch-7.10', 'ingest-geoip', 'pom.xml');
+
+// The runner copies its own config only when none exists, so ours wins. single-node stops the
+// node from probing (and handshaking with) other local clusters' transport ports; the disk
+// threshold is off because a nearly full /tmp would otherwise block index creation in tests.
+const NODE_CONFIG = [
+  'discovery.type: single-node',
+  'network.host: 127.0.0.1',
+  'cluster.routing.allocation.disk.threshold_enabled: false',
+  'action.destructive_requires_name: false',
+  '',
+].join('\n');
+
+function engineError(message: string, context: Record<string, string | number | undefined> = {}, cause?: unknown): O365AuditError {
+  return new O365AuditError('O365_ERR_ENGINE', message, { context, cause });
+}
+
+function run(cmd: string, args: string[], what: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolvePromise, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      reject(engineError(`${what}: cannot run ${cmd}`, { cmd }, err));
+      return;
+    }
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      reject(engineError(err.code === 'ENOENT' ? `${what}: ${cmd} not found; install it or put it on PATH` : `${what}: ${cmd} failed to start: ${err.message}`, { cmd }, err)));
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, output }));
+  });
+}
+
+/** Resolves (once, cached by the pom's hash) the jars a pom depends on, with `mvn dependency:build-classpath`. */
+export async function resolveClasspath(pom: string, options: { mvn?: string; cacheDir?: string } = {}): Promise<string[]> {
+  const cacheDir = options.cacheDir ?? join(repoRoot, '.cache', 'search-engine');
+  const hash = createHash('sha256').update(readFileSync(pom)).digest('hex').slice(0, 16);
+  const cacheFile = join(cacheDir, `classpath-${basename(dirname(pom))}-${hash}.txt`);
+  if (existsSync(cacheFile)) {
+    const jars = readFileSync(cacheFile, 'utf8').trim().split(':').filter(Boolean);
+    if (jars.length > 0 && jars.every((j) => existsSync(j))) return jars;
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${cacheFile}.${process.pid}.tmp`;
+  const mvn = options.mvn ?? 'mvn';
+  const { code, output } = await run(mvn, ['-q', '-B', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${tmp}`], 'resolving the search engine classpath');
+  if (code !== 0 || !existsSync(tmp)) {
+    throw engineError(`mvn could not resolve ${pom} (exit ${code}):\n${output.split('\n').slice(-30).join('\n')}`, { pom });
+  }
+  const jars = readFileSync(tmp, 'utf8').trim().split(':').filter(Boolean);
+  writeFileSync(cacheFile, jars.join(':'));
+  rmSync(tmp, { force: true });
+  return jars;
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const server = createServer();
+    server.once('error', () => resolvePromise(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolvePromise(true)));
+  });
+}
+
+// The runners refuse HTTP ports above 9299 (their maxHttpPort), so pick a free one in 9200-9299,
+// from a random start (other test runs may be starting nodes) and never twice in this process.
+const reservedPorts = new Set<number>();
+export async function freeHttpPort(): Promise<number> {
+  const start = Math.floor(Math.random() * 99);
+  for (let i = 0; i < 99; i++) {
+    const port = 9201 + ((start + i) % 99);
+    if (reservedPorts.has(port)) continue;
+    if (await canListen(port)) {
+      reservedPorts.add(port);
+      return port;
+    }
+  }
+  throw engineError('no free HTTP port in 9201-9299 for the test node (the embedded runners cannot use others)');
+}
+
+async function installGeoipModule(home: string, options: StartEngineOptions): Promise<void> {
+  // ES 7.10 loads modules from <home>/modules/<name> (jars + plugin-descriptor.properties) and
+  // requires exactly GeoLite2-{ASN,City,Country}.mmdb next to them, or the node refuses to start.
+  const jars = await resolveClasspath(GEOIP_MODULE_POM, options);
+  const dir = join(home, 'modules', 'ingest-geoip');
+  mkdirSync(dir, { recursive: true });
+  for (const jar of jars) copyFileSync(jar, join(dir, basename(jar)));
+  writeFileSync(join(dir, 'plugin-descriptor.properties'), [
+    'description=Ingest processor that looks up geo data by IP address',
+    'version=7.10.2',
+    'name=ingest-geoip',
+    'classname=org.elasticsearch.ingest.geoip.IngestGeoIpPlugin',
+    'java.version=1.8',
+    'elasticsearch.version=7.10.2',
+    'extended.plugins=',
+    'has.native.controller=false',
+    '',
+  ].join('\n'));
+  writeGeoipTestDatabases(dir);
+}
+
+/** The node writes most of its errors to <home>/node_1/logs/<cluster>.log, not to stdout. */
+function nodeLogTail(home: string, lines: number): string[] {
+  const dir = join(home, 'node_1', 'logs');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.log') && !/(deprecation|slowlog)/.test(f))
+    .flatMap((f) => [`--- ${f} ---`, ...readFileSync(join(dir, f), 'utf8').trimEnd().split('\n').slice(-lines)]);
+}
+
+async function waitForHealth(url: () => string, deadline: number, exited: () => string | undefined): Promise<void> {
+  for (;;) {
+    const why = exited();
+    if (why !== undefined) throw new Error(why);
+    if (Date.now() > deadline) throw new Error('timed out waiting for yellow/green cluster health');
+    try {
+      const res = await fetch(`${url()}/_cluster/health?wait_for_status=yellow&timeout=2s`, { signal: AbortSignal.timeout(5000) });
+      if (res.ok) {
+        const body = (await res.json()) as { status?: string };
+        if (body.status === 'green' || body.status === 'yellow') return;
+      } else await res.body?.cancel();
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Starts one node and resolves when it is healthy. */
+export async function startEngine(options: StartEngineOptions): Promise<RunningEngine> {
+  const engine = ENGINES[options.kind];
+  const log = options.log ?? (() => undefined);
+  const java = options.java ?? (process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java');
+  const javaCheck = await run(java, ['-version'], `starting ${options.kind}`);
+  if (javaCheck.code !== 0) throw engineError(`starting ${options.kind}: ${java} -version failed:\n${javaCheck.output}`, { java });
+  const classpath = await resolveClasspath(engine.pom, options);
+  const home = mkdtempSync(join(tmpdir(), `o365-audit-${options.kind}-`));
+  const cleanup = (): void => rmSync(home, { recursive: true, force: true });
+  const withGeoip = options.kind === 'elasticsearch' && options.geoip !== false;
+  try {
+    mkdirSync(join(home, 'node_1', 'config'), { recursive: true });
+    writeFileSync(join(home, 'node_1', 'config', engine.configFile), NODE_CONFIG);
+    if (withGeoip) await installGeoipModule(join(home, 'node_1'), options);
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  const port = await freeHttpPort();
+  const logFile = join(home, 'runner.log');
+  const logStream = createWriteStream(logFile);
+  const tail: string[] = [];
+  const child = spawn(java, [
+    '-Xms256m', '-Xmx768m', '-XX:+UseSerialGC', '-Djava.awt.headless=true', '-Dfile.encoding=UTF-8',
+    '-cp', classpath.join(':'), engine.mainClass,
+    '-basePath', home, '-numOfNode', '1', '-baseHttpPort', String(port - 1), '-clusterName', `o365-audit-test-${process.pid}`,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let httpPort = port;
+  let exitReason: string | undefined;
+  const onData = (d: Buffer): void => {
+    logStream.write(d);
+    for (const line of d.toString().split('\n')) {
+      if (line.trim() === '') continue;
+      tail.push(line);
+      if (tail.length > 60) tail.shift();
+      const m = /HTTP Port:\s+(\d+)/.exec(line);
+      if (m?.[1] !== undefined) httpPort = Number(m[1]);
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  child.on('error', (err) => (exitReason = `java failed to start: ${err.message}`));
+  child.on('exit', (code, signal) => (exitReason ??= `the node process exited (code ${code}, signal ${signal})`));
+
+  const stopChild = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await new Promise<void>((r) => logStream.end(r));
+  };
+
+  const started = Date.now();
+  try {
+    await waitForHealth(() => `http://127.0.0.1:${httpPort}`, started + (options.timeoutMs ?? 180_000), () => exitReason);
+  } catch (err) {
+    await stopChild();
+    const lastLines = [...tail.slice(-30), ...nodeLogTail(home, 30)].join('\n');
+    cleanup();
+    throw engineError(`${options.kind} node did not come up: ${(err as Error).message}\n--- node log tail ---\n${lastLines}`, { kind: options.kind, port }, err);
+  }
+  const url = `http://127.0.0.1:${httpPort}`;
+  const info = (await (await fetch(url)).json()) as { version?: { number?: string; distribution?: string } };
+  log(`${options.kind} ${info.version?.number} up at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (home ${home})`);
+  let stopped = false;
+  return {
+    url,
+    kind: info.version?.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch',
+    version: info.version?.number ?? 'unknown',
+    geoip: withGeoip,
+    home,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await stopChild();
+      cleanup();
+    },
+  };
+}
