@@ -105,22 +105,40 @@ export function ext(file: string): string {
   return i < 0 ? '' : file.slice(i + 1);
 }
 
-/** `YYYY-MM-DDTHH:MM:SS` without zone. */
+const TWO: string[] = [];
+for (let i = 0; i < 60; i++) TWO.push(String(i).padStart(2, '0'));
+let dayKey = NaN;
+let dayPrefix = '';
+
+/** `YYYY-MM-DDTHH:MM:SS` without zone. Hot path: the date part is cached, the time is arithmetic. */
 export function wireTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19);
+  const day = Math.floor(ms / 86400_000);
+  if (day !== dayKey) {
+    dayKey = day;
+    dayPrefix = new Date(day * 86400_000).toISOString().slice(0, 11);
+  }
+  const sec = Math.floor((ms - day * 86400_000) / 1000);
+  return `${dayPrefix}${TWO[Math.floor(sec / 3600)]}:${TWO[Math.floor(sec / 60) % 60]}:${TWO[sec % 60]}`;
 }
 
-/** Escapes a plain string as a JSON string literal (quotes included). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+/** A string as a JSON string literal (quotes included); escapes only when needed. */
 export function str(v: string): string {
-  return JSON.stringify(v);
+  return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
 }
 
 /** Fields every record starts with (management-api.md §6.1). Ends without a trailing comma. */
 export function commonHead(ctx: RecordContext, recordType: number, operation: string, workload: string, userId: string, userKey: string, userType: number, resultStatus?: string): string {
   const rs = resultStatus === undefined ? '' : `,"ResultStatus":"${resultStatus}"`;
-  return `"CreationTime":"${ctx.creationTime}","Id":"${ctx.id}","Operation":"${operation}","OrganizationId":"${ctx.tenant.tenantId}","RecordType":${recordType}${rs},"UserKey":${str(userKey)},"UserType":${userType},"Version":1,"Workload":"${workload}","UserId":${str(userId)}`;
+  return `"CreationTime":"${ctx.creationTime}","Id":"${ctx.id}","Operation":"${operation}","OrganizationId":"${ctx.tenant.tenantId}","RecordType":${recordType}${rs},"UserKey":${q(userKey)},"UserType":${userType},"Version":1,"Workload":"${workload}","UserId":${q(userId)}`;
 }
 
 export function appAccessContext(s: Stream, ctx: RecordContext): string {
   return `"AppAccessContext":{"AADSessionId":"${s.guid()}","ClientAppId":"${s.pick(ctx.tenant.appIds)}","CorrelationId":"${s.guid()}","IssuedAtTime":"${wireTime(ctx.creationMs - 60_000 * (1 + s.int(50)))}","UniqueTokenId":"${guid(s.next(), s.next(), s.next(), s.next()).replace(/-/g, '').slice(0, 22)}"}`;
+}
+
+/** A value known to need no escaping (our own pools: no quotes, backslashes or control characters). */
+export function q(v: string): string {
+  return `"${v}"`;
 }

@@ -1,8 +1,8 @@
 // DLP.All records: SharePoint/OneDrive (11), Exchange (13) and endpoint (63) rule matches with
 // PolicyDetails and SharePointMetaData / ExchangeMetaData.
 
-import type { Stream } from '../rng.js';
-import { type RecordContext, FILE_NAMES, commonHead, ext, ipv4, str } from './common.js';
+import { type Stream, hexString as hex } from '../rng.js';
+import { type RecordContext, FILE_NAMES, commonHead, ext, ipv4, q, str } from './common.js';
 
 /** Sensitive information types; also served by `resources/dlpSensitiveTypes`. */
 export const SENSITIVE_TYPES: ReadonlyArray<{ id: string; name: string }> = [
@@ -20,7 +20,7 @@ function policyDetails(s: Stream, location?: string): string {
   const loc = location === undefined ? '' : `,"Location":"${location}"`;
   const policy = s.pick(POLICIES);
   const sev = s.pick(['Low', 'Medium', 'High']);
-  return `"PolicyDetails":[{"PolicyId":"${s.guid()}","PolicyName":${str(policy)},"Rules":[{"ActionParameters":[],"Actions":["NotifyUser"${sev === 'High' ? ',"BlockAccess"' : ''}],"ConditionsMatched":{"SensitiveInformation":[{"Confidence":${s.pick([65, 75, 85])},"Count":${1 + s.int(20)}${loc},"SensitiveType":"${st.id}","UniqueCount":1}]},"RuleId":"${s.guid()}","RuleMode":"Enable","RuleName":${str(`${sev} volume of content detected ${policy}`)},"Severity":"${sev}"}]}]`;
+  return `"PolicyDetails":[{"PolicyId":"${s.guid()}","PolicyName":${q(policy)},"Rules":[{"ActionParameters":[],"Actions":["NotifyUser"${sev === 'High' ? ',"BlockAccess"' : ''}],"ConditionsMatched":{"SensitiveInformation":[{"Confidence":${s.pick([65, 75, 85])},"Count":${1 + s.int(20)}${loc},"SensitiveType":"${st.id}","UniqueCount":1}]},"RuleId":"${s.guid()}","RuleMode":"Enable","RuleName":${q(`${sev} volume of content detected ${policy}`)},"Severity":"${sev}"}]}]`;
 }
 
 function sharePoint(s: Stream, ctx: RecordContext): string {
@@ -31,14 +31,14 @@ function sharePoint(s: Stream, ctx: RecordContext): string {
   const site = s.pick(ctx.tenant.sites);
   const file = s.pick(FILE_NAMES);
   const uid = s.guid();
-  return `{${head},"IncidentId":"${s.guid()}","ObjectId":"${uid}",${policyDetails(s)},"SensitiveInfoDetectionIsIncluded":false,"SharePointMetaData":{"FileName":${str(file)},"FileOwner":"${owner.display}","FilePathUrl":${str(`${site}/Shared Documents/${encodeURIComponent(file)}`)},"From":"${owner.upn.toUpperCase()}","ItemCreationTime":"${ctx.creationTime}","ItemLastModifiedTime":"${ctx.creationTime}","SiteCollectionGuid":"${s.guid()}","SiteCollectionUrl":"${site}","UniqueID":"${uid}"}}`;
+  return `{${head},"IncidentId":"${s.guid()}","ObjectId":"${uid}",${policyDetails(s)},"SensitiveInfoDetectionIsIncluded":false,"SharePointMetaData":{"FileName":${q(file)},"FileOwner":"${owner.display}","FilePathUrl":${q(`${site}/Shared Documents/${encodeURIComponent(file)}`)},"From":"${owner.upn.toUpperCase()}","ItemCreationTime":"${ctx.creationTime}","ItemLastModifiedTime":"${ctx.creationTime}","SiteCollectionGuid":"${s.guid()}","SiteCollectionUrl":"${site}","UniqueID":"${uid}"}}`;
 }
 
 function exchange(s: Stream, ctx: RecordContext): string {
   const from = s.pick(ctx.tenant.users);
   const head = commonHead(ctx, 13, 'DlpRuleMatch', 'Exchange', 'DlpAgent', `${1000000000000000000 + s.int(999999999)}`, 4);
-  const msg = `<${s.guid().replace(/-/g, '').toUpperCase()}@mail.example.com>`;
-  return `{${head},"IncidentId":"${s.guid()}","ObjectId":"${msg}",${policyDetails(s, 'Message Body')},"SensitiveInfoDetectionIsIncluded":false,"ExchangeMetaData":{"BCC":[],"CC":[],"FileSize":${5000 + s.int(100000)},"From":"${from.upn}","MessageID":"${msg}","RecipientCount":1,"Sent":"${ctx.creationTime}","Subject":${str(s.pick(['Customer export', 'Card details', 'Payroll', 'Re: account numbers']))},"To":["${s.chance(0.5) ? 'partner@example.org' : s.pick(ctx.tenant.users).upn}"],"UniqueID":"${s.guid()}"}}`;
+  const msg = `<${hex(s, 16).toUpperCase()}@mail.example.com>`;
+  return `{${head},"IncidentId":"${s.guid()}","ObjectId":"${msg}",${policyDetails(s, 'Message Body')},"SensitiveInfoDetectionIsIncluded":false,"ExchangeMetaData":{"BCC":[],"CC":[],"FileSize":${5000 + s.int(100000)},"From":"${from.upn}","MessageID":"${msg}","RecipientCount":1,"Sent":"${ctx.creationTime}","Subject":${q(s.pick(['Customer export', 'Card details', 'Payroll', 'Re: account numbers']))},"To":["${s.chance(0.5) ? 'partner@example.org' : s.pick(ctx.tenant.users).upn}"],"UniqueID":"${s.guid()}"}}`;
 }
 
 function endpoint(s: Stream, ctx: RecordContext): string {
@@ -47,7 +47,7 @@ function endpoint(s: Stream, ctx: RecordContext): string {
   const head = commonHead(ctx, 63, op, 'Endpoint', u.upn, u.objectId, 0);
   const file = s.pick(FILE_NAMES);
   const st = s.pick(SENSITIVE_TYPES);
-  return `{${head},"ClientIP":"${ipv4(s)}","DeviceName":"WS-${(s.next() & 0xffff).toString(16).toUpperCase()}.corp.example.com","Platform":1,"Application":"${s.pick(['explorer.exe', 'msedge.exe', 'chrome.exe', 'WINWORD.EXE'])}","FileExtension":"${ext(file)}","FileSize":${1000 + s.int(5000000)},"FileType":"${ext(file)}","ObjectId":${str(`C:\\Users\\${u.display.replace(' ', '')}\\Documents\\${file}`)},"SourceLocationType":1,"EnforcementMode":${s.pick([1, 3, 4])},"RMSEncrypted":false,"Sha1":"${s.guid().replace(/-/g, '')}0000000","Sha256":"${s.guid().replace(/-/g, '')}${s.guid().replace(/-/g, '')}","PolicyMatchInfo":{"PolicyId":"${s.guid()}","PolicyName":${str(s.pick(POLICIES))},"RuleId":"${s.guid()}","RuleName":"Block removable media"},"SensitiveInfoTypeData":[{"SensitiveInfoTypeId":"${st.id}","Count":${1 + s.int(10)},"Confidence":85,"SensitiveInfoTypeName":${str(st.name)}}]}`;
+  return `{${head},"ClientIP":"${ipv4(s)}","DeviceName":"WS-${(s.next() & 0xffff).toString(16).toUpperCase()}.corp.example.com","Platform":1,"Application":"${s.pick(['explorer.exe', 'msedge.exe', 'chrome.exe', 'WINWORD.EXE'])}","FileExtension":"${ext(file)}","FileSize":${1000 + s.int(5000000)},"FileType":"${ext(file)}","ObjectId":${str(`C:\\Users\\${u.display.replace(' ', '')}\\Documents\\${file}`)},"SourceLocationType":1,"EnforcementMode":${s.pick([1, 3, 4])},"RMSEncrypted":false,"Sha1":"${hex(s, 16)}0000000","Sha256":"${hex(s, 16)}${hex(s, 16)}","PolicyMatchInfo":{"PolicyId":"${s.guid()}","PolicyName":${q(s.pick(POLICIES))},"RuleId":"${s.guid()}","RuleName":"Block removable media"},"SensitiveInfoTypeData":[{"SensitiveInfoTypeId":"${st.id}","Count":${1 + s.int(10)},"Confidence":85,"SensitiveInfoTypeName":${q(st.name)}}]}`;
 }
 
 export function dlpRecord(s: Stream, ctx: RecordContext): string {

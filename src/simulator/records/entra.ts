@@ -2,7 +2,7 @@
 // and directory admin events (RecordType 8), shaped after Entra's unified-audit records.
 
 import type { Stream } from '../rng.js';
-import { type RecordContext, USER_AGENTS, commonHead, ip, str } from './common.js';
+import { type RecordContext, USER_AGENTS, commonHead, ip, q, str } from './common.js';
 
 const LOGON_ERRORS: ReadonlyArray<[string, string]> = [
   ['50126', 'InvalidUserNameOrPassword'],
@@ -30,7 +30,7 @@ function signIn(s: Stream, ctx: RecordContext): string {
   const app = s.pick(ctx.tenant.appIds);
   const head = commonHead(ctx, 15, failed ? 'UserLoginFailed' : 'UserLoggedIn', 'AzureActiveDirectory', u.upn, u.objectId, 0, failed ? 'Failed' : 'Success');
   const logonError = failed ? `,"LogonError":"${errName}"` : '';
-  return `{${head},"ClientIP":"${addr}","ObjectId":"${app}","AzureActiveDirectoryEventType":1,"ExtendedProperties":[{"Name":"ResultStatusDetail","Value":"${failed ? 'Redirect' : 'Success'}"},{"Name":"UserAgent","Value":${str(s.pick(USER_AGENTS))}},{"Name":"UserAuthenticationMethod","Value":"${1 + s.int(3)}"},{"Name":"RequestType","Value":"${s.pick(REQUEST_TYPES)}"}],"ModifiedProperties":[],"Actor":[{"ID":"${u.objectId}","Type":0},{"ID":"${u.upn}","Type":5}],"ActorContextId":"${ctx.tenant.tenantId}","ActorIpAddress":"${addr}","InterSystemsId":"${s.guid()}","IntraSystemId":"${s.guid()}","SupportTicketId":"","Target":[{"ID":"${app}","Type":0}],"TargetContextId":"${ctx.tenant.tenantId}","ApplicationId":"${app}","DeviceProperties":[{"Name":"OS","Value":"${s.pick(OS)}"},{"Name":"BrowserType","Value":"${s.pick(BROWSERS)}"},{"Name":"IsCompliant","Value":"${s.chance(0.6) ? 'True' : 'False'}"},{"Name":"IsCompliantAndManaged","Value":"False"},{"Name":"SessionId","Value":"${s.guid()}"}],"ErrorNumber":"${errNo}"${logonError}}`;
+  return `{${head},"ClientIP":"${addr}","ObjectId":"${app}","AzureActiveDirectoryEventType":1,"ExtendedProperties":[{"Name":"ResultStatusDetail","Value":"${failed ? 'Redirect' : 'Success'}"},{"Name":"UserAgent","Value":${q(s.pick(USER_AGENTS))}},{"Name":"UserAuthenticationMethod","Value":"${1 + s.int(3)}"},{"Name":"RequestType","Value":"${s.pick(REQUEST_TYPES)}"}],"ModifiedProperties":[],"Actor":[{"ID":"${u.objectId}","Type":0},{"ID":"${u.upn}","Type":5}],"ActorContextId":"${ctx.tenant.tenantId}","ActorIpAddress":"${addr}","InterSystemsId":"${s.guid()}","IntraSystemId":"${s.guid()}","SupportTicketId":"","Target":[{"ID":"${app}","Type":0}],"TargetContextId":"${ctx.tenant.tenantId}","ApplicationId":"${app}","DeviceProperties":[{"Name":"OS","Value":"${s.pick(OS)}"},{"Name":"BrowserType","Value":"${s.pick(BROWSERS)}"},{"Name":"IsCompliant","Value":"${s.chance(0.6) ? 'True' : 'False'}"},{"Name":"IsCompliantAndManaged","Value":"False"},{"Name":"SessionId","Value":"${s.guid()}"}],"ErrorNumber":"${errNo}"${logonError}}`;
 }
 
 function adminOp(s: Stream, ctx: RecordContext): string {

@@ -1,8 +1,8 @@
 // Audit.Exchange records: admin cmdlets (RecordType 1) and mailbox audit (2 ExchangeItem,
 // 3 ExchangeItemGroup, 50 MailItemsAccessed), with ClientIPAddress, Item and LogonType.
 
-import type { Stream } from '../rng.js';
-import { type RecordContext, type TenantUser, commonHead, ip, str } from './common.js';
+import { type Stream, hexString as hex } from '../rng.js';
+import { type RecordContext, type TenantUser, commonHead, ip, q, str } from './common.js';
 
 const CMDLETS: ReadonlyArray<[string, ReadonlyArray<[string, string]>]> = [
   ['Set-Mailbox', [['Identity', '{u}'], ['ForwardingSmtpAddress', 'smtp:archive@example.net'], ['DeliverToMailboxAndForward', 'True']]],
@@ -22,15 +22,15 @@ function mailboxFields(s: Stream, ctx: RecordContext, owner: TenantUser, addr: s
 }
 
 function itemId(s: Stream): string {
-  return `RgAAAAD${s.guid().replace(/-/g, '').toUpperCase()}BwC${s.guid().replace(/-/g, '').slice(0, 20)}AAAAAAEMAAAJ`;
+  return `RgAAAAD${hex(s, 16).toUpperCase()}BwC${hex(s, 10)}AAAAAAEMAAAJ`;
 }
 
 function folder(s: Stream): string {
-  return `{"Id":"LgAAAAD${s.guid().replace(/-/g, '').toUpperCase()}AQC","Path":${str(s.pick(FOLDERS))}}`;
+  return `{"Id":"LgAAAAD${hex(s, 16).toUpperCase()}AQC","Path":${str(s.pick(FOLDERS))}}`;
 }
 
 function messageId(s: Stream, ctx: RecordContext): string {
-  return `<${s.guid().replace(/-/g, '').slice(0, 24).toUpperCase()}@${s.pick(ctx.tenant.servers)}.eurprd01.prod.example.com>`;
+  return `<${hex(s, 12).toUpperCase()}@${s.pick(ctx.tenant.servers)}.eurprd01.prod.example.com>`;
 }
 
 function admin(s: Stream, ctx: RecordContext): string {
@@ -38,7 +38,7 @@ function admin(s: Stream, ctx: RecordContext): string {
   const target = s.pick(ctx.tenant.users);
   const other = s.pick(ctx.tenant.users);
   const [cmdlet, params] = s.pick(CMDLETS);
-  const p = params.map(([n, v]) => `{"Name":"${n}","Value":${str(v.replace('{u}', target.upn).replace('{v}', other.upn))}}`).join(',');
+  const p = params.map(([n, v]) => `{"Name":"${n}","Value":${q(v.replace('{u}', target.upn).replace('{v}', other.upn))}}`).join(',');
   const head = commonHead(ctx, 1, cmdlet, 'Exchange', actor.upn, actor.puid, 2, 'True');
   return `{${head},"ClientIP":"${ip(s)}:${1024 + s.int(60000)}","ObjectId":"${target.upn}","AppId":"${s.pick(ctx.tenant.appIds)}","ClientAppId":"","ExternalAccess":false,"OrganizationName":"${ctx.tenant.domain}","OriginatingServer":"${s.pick(ctx.tenant.servers)} (15.20.${7000 + s.int(400)}.${s.int(40)})","Parameters":[${p}],"SessionId":"${s.guid()}"}`;
 }
@@ -48,7 +48,7 @@ function item(s: Stream, ctx: RecordContext): string {
   const logonType = s.chance(0.8) ? 0 : s.pick([1, 2]);
   const actor = logonType === 0 ? owner : s.pick(ctx.tenant.users);
   const head = commonHead(ctx, 2, s.pick(ITEM_OPS), 'Exchange', actor.upn, actor.puid, logonType === 1 ? 2 : 0, 'Succeeded');
-  return `{${head},${mailboxFields(s, ctx, owner, ip(s), logonType)},"Item":{"Id":"${itemId(s)}","InternetMessageId":"${messageId(s, ctx)}","IsRecord":false,"ParentFolder":${folder(s)},"SizeInBytes":${2000 + s.int(900000)},"Subject":${str(s.pick(SUBJECTS))}}}`;
+  return `{${head},${mailboxFields(s, ctx, owner, ip(s), logonType)},"Item":{"Id":"${itemId(s)}","InternetMessageId":"${messageId(s, ctx)}","IsRecord":false,"ParentFolder":${folder(s)},"SizeInBytes":${2000 + s.int(900000)},"Subject":${q(s.pick(SUBJECTS))}}}`;
 }
 
 function group(s: Stream, ctx: RecordContext): string {
@@ -56,7 +56,7 @@ function group(s: Stream, ctx: RecordContext): string {
   const head = commonHead(ctx, 3, s.pick(GROUP_OPS), 'Exchange', owner.upn, owner.puid, 0, 'Succeeded');
   const n = 1 + s.int(3);
   const items: string[] = [];
-  for (let i = 0; i < n; i++) items.push(`{"Attachments":"","Id":"${itemId(s)}","InternetMessageId":"${messageId(s, ctx)}","ParentFolder":${folder(s)},"Subject":${str(s.pick(SUBJECTS))}}`);
+  for (let i = 0; i < n; i++) items.push(`{"Attachments":"","Id":"${itemId(s)}","InternetMessageId":"${messageId(s, ctx)}","ParentFolder":${folder(s)},"Subject":${q(s.pick(SUBJECTS))}}`);
   return `{${head},${mailboxFields(s, ctx, owner, ip(s), 0)},"AffectedItems":[${items.join(',')}],"CrossMailboxOperation":false,"Folder":${folder(s)}}`;
 }
 
@@ -66,7 +66,7 @@ function accessed(s: Stream, ctx: RecordContext): string {
   const n = 1 + s.int(3);
   const items: string[] = [];
   for (let i = 0; i < n; i++) items.push(`{"InternetMessageId":"${messageId(s, ctx)}","SizeInBytes":${3000 + s.int(200000)}}`);
-  const f = `{"FolderItems":[${items.join(',')}],"Id":"LgAAAAD${s.guid().replace(/-/g, '').toUpperCase()}","Path":${str(s.pick(FOLDERS))}}`;
+  const f = `{"FolderItems":[${items.join(',')}],"Id":"LgAAAAD${hex(s, 16).toUpperCase()}","Path":${str(s.pick(FOLDERS))}}`;
   return `{${head},${mailboxFields(s, ctx, owner, ip(s), 0)},"OperationCount":${n},"OperationProperties":[{"Name":"MailAccessType","Value":"${s.chance(0.7) ? 'Bind' : 'Sync'}"},{"Name":"IsThrottled","Value":"False"}],"Folders":[${f}],"SessionId":"${s.guid()}"}`;
 }
 

@@ -2,7 +2,7 @@
 // OneDrive. ClientIP comes as IPv4, IPv6, `ip:port` and `[v6]:port`, as collectors meet it.
 
 import type { Stream } from '../rng.js';
-import { type RecordContext, FILE_NAMES, USER_AGENTS, commonHead, ext, ipv4, ipv6, str } from './common.js';
+import { type RecordContext, FILE_NAMES, USER_AGENTS, commonHead, ext, ipv4, ipv6, q, str } from './common.js';
 
 const FILE_OPS = ['FileAccessed', 'FileDownloaded', 'FileModified', 'FileUploaded', 'FileDeleted', 'FilePreviewed'];
 const SHARING_OPS = ['SharingSet', 'SharingInvitationCreated', 'AddedToGroup', 'AnonymousLinkCreated', 'CompanyLinkCreated'];
@@ -33,12 +33,12 @@ function fileOp(s: Stream, ctx: RecordContext): string {
   const { head, site, addr } = base(s, ctx, 6, s.pick(FILE_OPS));
   const file = s.pick(FILE_NAMES);
   const folder = s.chance(0.5) ? 'Shared Documents' : 'Shared Documents/Projects';
-  return `{${head},"ClientIP":"${addr}","CorrelationId":"${s.guid()}","EventSource":"SharePoint","ItemType":"File","ListId":"${s.guid()}","ListItemUniqueId":"${s.guid()}","ObjectId":${str(`${site}/${folder}/${file}`)},"Site":"${s.guid()}","SiteUrl":"${site}/","SourceFileExtension":"${ext(file)}","SourceFileName":${str(file)},"SourceRelativeUrl":"${folder}","UserAgent":${str(s.pick(USER_AGENTS))},"WebId":"${s.guid()}","FileSizeBytes":${1000 + s.int(5_000_000)},"GeoLocation":"EUR","IsManagedDevice":${s.chance(0.5)},"DeviceDisplayName":"${ipv4(s)}","HighPriorityMediaProcessing":false}`;
+  return `{${head},"ClientIP":"${addr}","CorrelationId":"${s.guid()}","EventSource":"SharePoint","ItemType":"File","ListId":"${s.guid()}","ListItemUniqueId":"${s.guid()}","ObjectId":${q(`${site}/${folder}/${file}`)},"Site":"${s.guid()}","SiteUrl":"${site}/","SourceFileExtension":"${ext(file)}","SourceFileName":${q(file)},"SourceRelativeUrl":"${folder}","UserAgent":${q(s.pick(USER_AGENTS))},"WebId":"${s.guid()}","FileSizeBytes":${1000 + s.int(5_000_000)},"GeoLocation":"EUR","IsManagedDevice":${s.chance(0.5)},"DeviceDisplayName":"${ipv4(s)}","HighPriorityMediaProcessing":false}`;
 }
 
 function pageView(s: Stream, ctx: RecordContext): string {
   const { head, site, addr } = base(s, ctx, 4, 'PageViewed');
-  return `{${head},"ClientIP":"${addr}","CorrelationId":"${s.guid()}","CustomUniqueId":true,"EventSource":"SharePoint","ItemType":"Page","ListItemUniqueId":"${s.guid()}","ObjectId":"${site}/SitePages/Home.aspx","Site":"${s.guid()}","UserAgent":${str(s.pick(USER_AGENTS))},"WebId":"${s.guid()}","ExtendedProperties":[{"Name":"additionalDetails","Value":${str(`{"DeviceId":"${s.guid()}","DeviceOSType":"${s.pick(['Windows', 'Linux', 'MacOS', 'iOS'])}","DeviceTrustType":""}`)}}]}`;
+  return `{${head},"ClientIP":"${addr}","CorrelationId":"${s.guid()}","CustomUniqueId":true,"EventSource":"SharePoint","ItemType":"Page","ListItemUniqueId":"${s.guid()}","ObjectId":"${site}/SitePages/Home.aspx","Site":"${s.guid()}","UserAgent":${q(s.pick(USER_AGENTS))},"WebId":"${s.guid()}","ExtendedProperties":[{"Name":"additionalDetails","Value":${str(`{"DeviceId":"${s.guid()}","DeviceOSType":"${s.pick(['Windows', 'Linux', 'MacOS', 'iOS'])}","DeviceTrustType":""}`)}}]}`;
 }
 
 function sharing(s: Stream, ctx: RecordContext): string {
@@ -47,7 +47,7 @@ function sharing(s: Stream, ctx: RecordContext): string {
   const target = s.pick(ctx.tenant.users);
   const file = s.pick(FILE_NAMES);
   const external = s.chance(0.2);
-  return `{${head},"ClientIP":"${addr}","CorrelationId":"${s.guid()}","EventData":"<PermissionsGranted>${s.pick(['Read', 'Contribute', 'Edit'])}</PermissionsGranted>","EventSource":"SharePoint","ItemType":"File","ListId":"${s.guid()}","ListItemUniqueId":"${s.guid()}","ObjectId":${str(`${site}/Shared Documents/${file}`)},"Site":"${s.guid()}","SiteUrl":"${site}/","SourceFileExtension":"${ext(file)}","SourceFileName":${str(file)},"SourceRelativeUrl":"Shared Documents","TargetUserOrGroupName":"${external ? 'guest@partner.example.org' : target.upn}","TargetUserOrGroupType":"${external ? 'Guest' : 'Member'}","UserAgent":${str(s.pick(USER_AGENTS))},"WebId":"${s.guid()}","UniqueSharingId":"${s.guid()}"}`;
+  return `{${head},"ClientIP":"${addr}","CorrelationId":"${s.guid()}","EventData":"<PermissionsGranted>${s.pick(['Read', 'Contribute', 'Edit'])}</PermissionsGranted>","EventSource":"SharePoint","ItemType":"File","ListId":"${s.guid()}","ListItemUniqueId":"${s.guid()}","ObjectId":${q(`${site}/Shared Documents/${file}`)},"Site":"${s.guid()}","SiteUrl":"${site}/","SourceFileExtension":"${ext(file)}","SourceFileName":${q(file)},"SourceRelativeUrl":"Shared Documents","TargetUserOrGroupName":"${external ? 'guest@partner.example.org' : target.upn}","TargetUserOrGroupType":"${external ? 'Guest' : 'Member'}","UserAgent":${q(s.pick(USER_AGENTS))},"WebId":"${s.guid()}","UniqueSharingId":"${s.guid()}"}`;
 }
 
 export function sharePointRecord(s: Stream, ctx: RecordContext): string {
