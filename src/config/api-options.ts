@@ -1,30 +1,37 @@
 // The one place that maps a tenant's normalised config onto the API client's options
 // (createManagementApi in src/api). Kept apart so a change of that contract touches one file.
 
+import type { ManagementApiOptions } from '../api/index.js';
 import type { Logger } from '../collector/types.js';
 import type { AppConfig, TenantConfig } from './types.js';
 
-export function managementApiOptions(tenant: TenantConfig, config: AppConfig, logger: Logger) {
+export function managementApiOptions(tenant: TenantConfig, config: AppConfig, logger: Logger): ManagementApiOptions {
   return {
     tenantId: tenant.tenantId,
     clientId: tenant.clientId,
     credential:
       tenant.credential.kind === 'secret'
-        ? { type: 'secret' as const, secret: tenant.credential.clientSecret }
+        ? { type: 'secret', secret: tenant.credential.clientSecret }
         : {
-            type: 'certificate' as const,
+            type: 'certificate',
             privateKeyPem: tenant.credential.privateKey,
-            certificatePem: tenant.credential.certificate,
-            thumbprint: tenant.credential.thumbprint,
+            ...(tenant.credential.certificate !== undefined ? { certificatePem: tenant.credential.certificate } : { thumbprint: tenant.credential.thumbprint }),
           },
     cloud: tenant.cloud,
-    loginUrl: tenant.loginUrl,
-    apiUrl: tenant.apiUrl,
-    publisherIdentifier: tenant.publisherIdentifier,
-    proxyUrl: tenant.proxy,
-    caCerts: tenant.ca !== undefined ? [tenant.ca] : undefined,
-    requestTimeoutMs: config.requestTimeoutMs,
-    blobTimeoutMs: config.blobTimeoutMs,
+    ...(tenant.loginUrl !== undefined ? { loginUrl: tenant.loginUrl } : {}),
+    ...(tenant.apiUrl !== undefined ? { apiUrl: tenant.apiUrl } : {}),
+    publisherId: tenant.publisherIdentifier,
+    ...(tenant.proxy !== undefined ? { proxyUrl: tenant.proxy } : {}),
+    ...(tenant.ca !== undefined ? { caCerts: [tenant.ca] } : {}),
+    // request_timeout / blob_timeout bound both the wait for response headers and any silence
+    // while a body streams: a slow but moving blob is never cut off.
+    timeouts: {
+      loginMs: config.requestTimeoutMs,
+      listHeadersMs: config.requestTimeoutMs,
+      listBodyIdleMs: config.requestTimeoutMs,
+      blobHeadersMs: config.blobTimeoutMs,
+      blobBodyIdleMs: config.blobTimeoutMs,
+    },
     retry: { ...config.retry },
     logger,
   };

@@ -96,7 +96,7 @@ describe('config normalisation', () => {
     expect(c.lookbackMs).toBe(30 * 60_000);
     expect(c.commitIntervalMs).toBe(1000);
     expect(c.blobConcurrency).toBe(4);
-    expect(c.retry).toEqual({ maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 60_000 });
+    expect(c.retry).toEqual({ maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 60_000 });
     expect(c.stateDir).toBe('/etc/o365/state');
     expect(c.outputs).toEqual([{ type: 'file', path: '/etc/o365/o365.ndjson', name: undefined }]);
     const t = c.tenants[0]!;

@@ -1,0 +1,58 @@
+// The end-of-run summary printed to stderr (stdout may carry records): totals, then one line per
+// stream, failing streams with their error code, Microsoft's AF code and a plain-words hint.
+
+import type { RunSummary, StreamStats } from '../collector/types.js';
+import { formatDuration } from '../config/duration.js';
+import { scrub } from '../logging/redact.js';
+
+function streamName(s: StreamStats): string {
+  return `${s.label ?? s.tenantId} / ${s.contentType}`;
+}
+
+export function formatSummary(summary: RunSummary, options: { interrupted?: boolean } = {}): string {
+  const lines: string[] = [];
+  const state = options.interrupted ? 'stopped' : summary.failedStreams > 0 ? `finished with ${summary.failedStreams} failing stream(s)` : 'finished';
+  lines.push(`o365-audit: run ${state} in ${formatDuration(summary.durationMs)}`);
+  lines.push(
+    `  records ${summary.records}, blobs ${summary.blobs}, retries ${summary.retries}, throttles ${summary.throttles}, ` +
+      `refused URLs ${summary.refusedUrls}, spans lost to expiry ${summary.lostSpans}, blobs lost ${summary.lostBlobs}, ` +
+      `duplicates dropped ${summary.duplicatesDropped}`,
+  );
+  const width = Math.max(0, ...summary.streams.map((s) => streamName(s).length));
+  for (const s of [...summary.streams].sort((a, b) => streamName(a).localeCompare(streamName(b)))) {
+    const head = `  ${streamName(s).padEnd(width)}  records ${s.records}, blobs ${s.blobs}`;
+    const extra: string[] = [];
+    if (s.duplicatesDropped > 0) extra.push(`duplicates dropped ${s.duplicatesDropped}`);
+    if (s.refusedUrls > 0) extra.push(`refused URLs ${s.refusedUrls}`);
+    if (s.lostBlobs > 0) extra.push(`blobs lost ${s.lostBlobs}`);
+    if (s.lostSpanMs > 0) extra.push(`lost to expiry ${formatDuration(s.lostSpanMs)}`);
+    if (s.error === undefined) {
+      lines.push(`${head}${extra.length ? `, ${extra.join(', ')}` : ''}  ok`);
+    } else {
+      const e = s.error;
+      const codes = [e.code, e.afCode].filter(Boolean).join(' ');
+      lines.push(`${head}  FAILED [${codes}] ${scrub(e.message)}`);
+      if (e.hint) lines.push(`  ${''.padEnd(width)}  hint: ${scrub(e.hint)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The summary as one structured object (for the JSON log line that closes a run). */
+export function summaryFields(summary: RunSummary): Record<string, unknown> {
+  return {
+    records: summary.records,
+    blobs: summary.blobs,
+    retries: summary.retries,
+    throttles: summary.throttles,
+    refusedUrls: summary.refusedUrls,
+    lostSpans: summary.lostSpans,
+    lostBlobs: summary.lostBlobs,
+    duplicatesDropped: summary.duplicatesDropped,
+    failedStreams: summary.failedStreams,
+    durationMs: summary.durationMs,
+    failures: summary.streams
+      .filter((s) => s.error !== undefined)
+      .map((s) => ({ tenant: s.label ?? s.tenantId, contentType: s.contentType, code: s.error?.code, afCode: s.error?.afCode, hint: s.error?.hint })),
+  };
+}
