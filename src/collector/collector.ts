@@ -36,11 +36,31 @@ function isReaderGone(err: unknown): boolean {
   return err instanceof OutputError && err.context.reason === 'EPIPE';
 }
 
+/** Tuning that is not user configuration. */
+export interface CollectorInternals {
+  /** Longest wait for the final flush + commit and the closes at shutdown (default 30 s). */
+  shutdownTimeoutMs?: number;
+}
+
+/** Rejects with `err` if `p` has not settled within `ms`. */
+function within<T>(p: Promise<T>, ms: number, err: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(err()), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 class CollectorImpl extends EventEmitter implements Collector {
   private started = false;
+  private readonly shutdownTimeoutMs: number;
 
-  constructor(private readonly options: CollectorOptions) {
+  constructor(
+    private readonly options: CollectorOptions,
+    internals: CollectorInternals = {},
+  ) {
     super();
+    this.shutdownTimeoutMs = internals.shutdownTimeoutMs ?? 30_000;
   }
 
   override on<E extends keyof CollectorEvents>(event: E, listener: CollectorEvents[E]): this {
@@ -128,15 +148,28 @@ class CollectorImpl extends EventEmitter implements Collector {
       if (timer) clearInterval(timer);
       runOptions.signal?.removeEventListener('abort', onAbort);
     }
+    // A stuck output (a reader that stopped reading) must not hold the shutdown forever: what it
+    // did not accept is simply not committed, and comes again next run.
+    const stuck = (what: string) => () =>
+      new OutputError(`Outputs did not ${what} within ${this.shutdownTimeoutMs} ms at shutdown; records after the last commit will be delivered again next run`, {
+        context: { timeoutMs: this.shutdownTimeoutMs },
+      });
     if (finalError === undefined) {
       try {
-        await committer.commit();
+        await within(committer.commit(), this.shutdownTimeoutMs, stuck('accept the last records'));
       } catch (err) {
         finalError = err;
       }
     }
-    const closeResults = await Promise.allSettled([...outputs.map((o) => o.close()), state.close()]);
-    for (const r of closeResults) if (r.status === 'rejected' && finalError === undefined) finalError = r.reason;
+    try {
+      const closeResults = await within(Promise.allSettled(outputs.map((o) => o.close())), this.shutdownTimeoutMs, stuck('close'));
+      for (const r of closeResults) if (r.status === 'rejected' && finalError === undefined) finalError = r.reason;
+    } catch (err) {
+      finalError ??= err;
+    }
+    await state.close().catch((err: unknown) => {
+      finalError ??= err;
+    });
 
     const summary = this.summarise(tenants, runOptions.once, Date.now() - t0);
     logger.info({ records: summary.records, blobs: summary.blobs, failedStreams: summary.failedStreams, durationMs: summary.durationMs }, 'collector stopped');
@@ -185,6 +218,6 @@ class CollectorImpl extends EventEmitter implements Collector {
   }
 }
 
-export function createCollector(options: CollectorOptions): Collector {
-  return new CollectorImpl(options);
+export function createCollector(options: CollectorOptions, internals?: CollectorInternals): Collector {
+  return new CollectorImpl(options, internals);
 }

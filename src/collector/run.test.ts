@@ -111,6 +111,37 @@ describe('collector runs', () => {
     expect(state.snapshot().streams.get(streamKey('t', 'Audit.Exchange'))!.cursor).toBe(T0 - HOUR);
   });
 
+  it('an output that never accepts again cannot keep an aborted run from ending', async () => {
+    const api = new FakeManagementApi({ tenantId: 't', now: () => T0, subscriptions: { 'Audit.Exchange': 'enabled' } });
+    api.addBlob('Audit.Exchange', { contentId: 'b1', contentCreated: T0 - 10 * MIN, records: makeRecords('r', 10) });
+    let writes = 0;
+    const never = new Promise<never>(() => {});
+    const stuck: Output = {
+      name: 'stuck',
+      async open() {},
+      write: () => (++writes >= 3 ? never : undefined),
+      mark: () => writes,
+      flushTo: async (m) => (writes > 0 && (m as number) > 0 ? never : undefined),
+      async close() {},
+    };
+    const ac = new AbortController();
+    const running = createCollector(
+      {
+        tenants: [{ tenantId: 't', contentTypes: ['Audit.Exchange'], api, settings: settings({ initialIntervalMs: HOUR }) }],
+        outputs: [stuck],
+        state: new MemoryStateStore(),
+        intervalMs: 10,
+        commitIntervalMs: 1_000_000,
+        logger: new MemoryLogger(),
+        now: () => T0,
+      },
+      { shutdownTimeoutMs: 50 },
+    ).run({ once: false, signal: ac.signal });
+    while (writes < 3) await tick(2);
+    ac.abort();
+    await expect(running).rejects.toMatchObject({ code: 'O365_ERR_OUTPUT' });
+  });
+
   it('bounds records in flight by output back-pressure', async () => {
     const api = new FakeManagementApi({ tenantId: 't', now: () => T0, subscriptions: { 'Audit.Exchange': 'enabled' } });
     for (let b = 0; b < 4; b++) api.addBlob('Audit.Exchange', { contentId: `b${b}`, contentCreated: T0 - 50 * MIN + b * MIN, records: makeRecords(`b${b}`, 50) });

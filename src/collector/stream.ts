@@ -10,6 +10,25 @@ import type { StreamState } from './stream-state.js';
 import type { Logger, StreamSettings, StreamStats } from './types.js';
 import { planWindow } from './windows.js';
 
+/** Resolves with `p`, or rejects when `signal` aborts first. Only used under back-pressure. */
+function untilAbort(p: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err as Error);
+      },
+    );
+  });
+}
+
 export interface StreamHost {
   api: ManagementApi;
   settings: StreamSettings;
@@ -76,7 +95,12 @@ export class Stream {
       return true;
     } catch (err) {
       if (isAbort(err, signal)) return false;
-      this.fail(err);
+      this.fail(
+        err,
+        isSubscriptionMissing(err)
+          ? 'The subscription is missing or disabled. The collector starts it (Microsoft allows one start per 15 minutes); new content can take up to 12 h to appear.'
+          : undefined,
+      );
       return false;
     }
   }
@@ -214,7 +238,8 @@ export class Stream {
       stats.records++;
       totals.records++;
       state.version++;
-      return wait;
+      // A full output must not keep an aborted run waiting (a stuck pipe, a failing disk).
+      return wait ? untilAbort(wait, signal) : undefined;
     };
 
     try {

@@ -150,6 +150,7 @@ export class FileOutput implements Output {
   private async writeLoop(): Promise<void> {
     const fh = this.fh;
     if (fh === undefined) return;
+    this.lastError = undefined;
     while (this.pending.length > 0) {
       const batch = this.pending;
       const bytes = this.pendingBytes;

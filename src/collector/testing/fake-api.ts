@@ -13,6 +13,8 @@ import type {
 } from '../../api/types.js';
 
 const DAY = 86_400_000;
+/** Good enough for scripted raw records (the real client takes the Id from its parser). */
+const ID_IN_RAW = /"Id"\s*:\s*"([^"\\]*)"/;
 
 export interface FakeBlob {
   contentId: string;
@@ -213,7 +215,7 @@ export class FakeManagementApi implements ManagementApi {
       options.signal?.throwIfAborted();
       if (this.frozen) await new Promise<never>(() => {});
       const raw = typeof rec === 'string' ? rec : JSON.stringify(rec);
-      const id = typeof rec === 'string' ? (JSON.parse(rec) as { Id?: string }).Id : (rec.Id as string | undefined);
+      const id = typeof rec === 'string' ? ID_IN_RAW.exec(rec)?.[1] : (rec.Id as string | undefined);
       const p = options.onRecord({ raw, id });
       if (p) await p;
       i++;
