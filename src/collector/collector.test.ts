@@ -187,4 +187,35 @@ describe('collector failures', () => {
     expect(ids(out.lines)).toEqual(['good-0', 'good-1', 'good-2']);
     expect(summary.failedStreams).toBe(1);
   });
+
+  it('bounds blob downloads per tenant across its streams, not per stream', async () => {
+    const s = setup({ contentTypes: ['Audit.Exchange', 'Audit.SharePoint', 'Audit.General'], settings: { initialIntervalMs: HOUR, blobConcurrency: 2 } });
+    for (const ct of ['Audit.Exchange', 'Audit.SharePoint', 'Audit.General']) {
+      for (let b = 0; b < 4; b++) s.api.addBlob(ct, { contentId: `${ct}${b}`, contentCreated: T0 - 40 * MIN + b, records: makeRecords(`${ct}${b}`, 2) });
+    }
+    let inFlight = 0;
+    let max = 0;
+    const fetch = s.api.fetchBlob.bind(s.api);
+    s.api.fetchBlob = async (d, o) => {
+      max = Math.max(max, ++inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, 5));
+        await fetch(d, o);
+      } finally {
+        inFlight--;
+      }
+    };
+    const summary = await s.make().run({ once: true });
+    expect(summary.blobs).toBe(12);
+    expect(max).toBe(2);
+  });
+
+  it('fetches the blobs closest to expiry first', async () => {
+    const s = setup({ settings: { initialIntervalMs: HOUR, blobConcurrency: 1 } });
+    s.api.addBlob('Audit.Exchange', { contentId: 'late-exp', contentCreated: T0 - 50 * MIN, contentExpiration: T0 + 3 * DAY, records: makeRecords('x', 1) });
+    s.api.addBlob('Audit.Exchange', { contentId: 'soon-exp', contentCreated: T0 - 40 * MIN, contentExpiration: T0 + HOUR, records: makeRecords('y', 1) });
+    s.api.addBlob('Audit.Exchange', { contentId: 'mid-exp', contentCreated: T0 - 30 * MIN, contentExpiration: T0 + DAY, records: makeRecords('z', 1) });
+    await s.make().run({ once: true });
+    expect(s.api.calls.fetch).toEqual(['soon-exp', 'mid-exp', 'late-exp']);
+  });
 });
