@@ -173,6 +173,15 @@ describe('structural faults', () => {
     expect(s.foreignLog[1]?.url).toContain('nextPage=');
   });
 
+  it('foreignNextPage is drawn per attempt of a window: re-listing gets a clean last page', async () => {
+    const { c, token, listUrl } = await boot({ faults: { foreignNextPage: 1 } });
+    const url = listUrl();
+    const links: Array<string | null> = [];
+    for (let i = 0; i < 4; i++) links.push((await c.get(url, token)).headers.get('nextpageuri'));
+    expect(links.slice(0, 3).every((l) => l !== null)).toBe(true);
+    expect(links[3]).toBeNull();
+  });
+
   it('missingSubscription: AF20022 until started', async () => {
     const { c, token, listUrl, root, t } = await boot({ faults: { missingSubscription: 1 } });
     expect(JSON.parse((await c.get(listUrl(), token)).text).error.code).toBe('AF20022');

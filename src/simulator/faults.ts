@@ -79,6 +79,25 @@ export class FaultState {
     return undefined;
   }
 
+  /**
+   * A share-type fault drawn per attempt of `key` (same streak cap as transient faults), for faults a
+   * client may legitimately retry past, such as a foreign NextPageUri on the last listing page.
+   */
+  drawShare(name: 'foreignNextPage', key: string): boolean {
+    const rate = this.share(name);
+    if (rate <= 0) return false;
+    const k = `${key}|${name}`;
+    const attempt = (this.attempts.get(k) ?? 0) + 1;
+    this.attempts.set(k, attempt);
+    const streak = this.streak.get(k) ?? 0;
+    if (streak < this.maxConsecutive && unit(hash(this.seed, hashStr(k), attempt, 0xf7)) < rate) {
+      this.streak.set(k, streak + 1);
+      return true;
+    }
+    this.streak.delete(k);
+    return false;
+  }
+
   /** A per-request draw in [0, 1) for secondary choices (500 vs 503, where to cut). */
   detail(key: string, salt: number): number {
     return unit(hash(this.seed, hashStr(key), this.attempts.get(key) ?? 0, salt));

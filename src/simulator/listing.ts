@@ -8,7 +8,6 @@ import type { SimContext } from './context.js';
 import type { Feed } from './data-model.js';
 import { sendAfError, sendJson } from './http.js';
 import { decodeNextPage, encodeNextPage } from './paging.js';
-import { hash, hashStr, unit } from './rng.js';
 import { contentTypeParam, gate } from './subscriptions.js';
 import { checkWindow } from './windows.js';
 
@@ -72,8 +71,9 @@ export function listContent(ctx: SimContext, res: ServerResponse, api: ApiReques
   const eRaw = endRaw ?? iso(w.end).slice(0, 19);
   if (more >= 0) {
     headers[ctx.opts.nextPageHeader] = nextLink(ctx, ctx.apiUrl, api, ct, sRaw, eRaw, encodeNextPage(ctx.opts.seed, scope, w.start, more));
-  } else if (items.length > 0 && unit(hash(ctx.opts.seed, hashStr(scope), 0xf7)) < ctx.faults.share('foreignNextPage')) {
-    // The listing is complete: nothing real sits behind this link, so it costs no records.
+  } else if (items.length > 0 && ctx.faults.drawShare('foreignNextPage', scope)) {
+    // The listing is complete: nothing real sits behind this link, so it costs no records. Drawn
+    // per attempt, so a client that refuses the link and lists the window again gets through.
     headers[ctx.opts.nextPageHeader] = nextLink(ctx, ctx.foreignUrl, api, ct, sRaw, eRaw, encodeNextPage(ctx.opts.seed, scope, w.start, b));
   }
   sendJson(res, 200, `[${items.join(',')}]`, headers);

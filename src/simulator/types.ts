@@ -39,7 +39,10 @@ export interface FaultOptions {
   expiredContent?: number;
   /** Share of blobs whose contentUri is on the foreign host; not in groundTruth. */
   foreignContentUri?: number;
-  /** Share of listings whose last page carries a NextPageUri on the foreign host (nothing behind it). */
+  /**
+   * Chance that the last page of a listing carries a NextPageUri on the foreign host (nothing real
+   * behind it). Drawn per attempt of the window, at most 3 times in a row, so re-listing gets through.
+   */
   foreignNextPage?: number;
   /** Share of (tenant, content type) subscriptions that do not exist until started (AF20022). */
   missingSubscription?: number;
