@@ -148,7 +148,8 @@ function valueSchema(def: FieldDef, type: string): JsonSchema {
   else if (NUMBER_TYPES.has(type)) schema = { type: 'number' };
   else if (type === 'boolean') schema = { type: 'boolean' };
   else if (type === 'date' || type === 'date_nanos') schema = def.dateFormat ? { type: 'string' } : { type: 'string', pattern: DATE_PATTERN };
-  else if (type === 'ip') schema = { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] };
+  // tsType: json-schema-to-typescript would read the format-only branches as objects.
+  else if (type === 'ip') schema = { type: 'string', tsType: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] };
   else schema = { type: 'object' }; // flattened, histogram: any keys below
   if (def.pattern && schema.type === 'string') schema.pattern = def.pattern;
   if (def.enumValues && schema.type === 'string') schema.enum = [...def.enumValues];
@@ -185,7 +186,38 @@ function sortedKeys<T>(map: Map<string, T>): string[] {
   return [...map.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function nodeSchema(node: Node, path: string): JsonSchema {
+/** Schemas shared by reference (`#/definitions/<name>`), collected while building. */
+type Definitions = Record<string, JsonSchema>;
+
+const JSON_TYPE: Record<string, string> = { string: 'string', integer: 'integer', number: 'number', boolean: 'boolean', object: 'object' };
+
+/**
+ * The value below an `object_type` object or a `name.*` wildcard. Fleet maps it with a dynamic
+ * template whose path_match (`name.*`) matches at any depth, so a value is the object_type, an
+ * object of such values, or an array of either. One self-referencing type union (no anyOf), so a
+ * wrong leaf is reported at its own path.
+ */
+function dynamicRef(def: FieldDef, type: string, definitions: Definitions): JsonSchema {
+  const name = `dynamic_${type}`;
+  const ref = { $ref: `#/definitions/${name}` };
+  if (!definitions[name]) {
+    const value = valueSchema({ ...def, enumValues: undefined, pattern: undefined }, type);
+    const jsonType = JSON_TYPE[String(value.type)] ?? 'string';
+    const { type: _type, ...constraints } = value;
+    definitions[name] = {
+      title: `Dynamic ${type}`,
+      description: `A value under an object mapped by a dynamic template (object_type ${type}): a ${type}, an object of such values at any depth, or an array of them.`,
+      'x-es-type': type,
+      type: jsonType === 'object' ? ['object', 'array'] : [jsonType, 'object', 'array'],
+      ...constraints,
+      additionalProperties: ref,
+      items: ref,
+    };
+  }
+  return ref;
+}
+
+function nodeSchema(node: Node, path: string, definitions: Definitions): JsonSchema {
   const def = node.def;
   if (def && isLeafType(def.type)) {
     const children = [...node.children.keys()].filter((k) => k !== '*');
@@ -199,22 +231,28 @@ function nodeSchema(node: Node, path: string): JsonSchema {
   const properties: JsonSchema = {};
   for (const key of sortedKeys(node.children)) {
     if (key === '*') continue;
-    properties[key] = nodeSchema(node.children.get(key)!, path ? `${path}.${key}` : key);
+    properties[key] = nodeSchema(node.children.get(key)!, path ? `${path}.${key}` : key, definitions);
   }
   // `name.*` (a wildcard child) or `object_type` open the object to any key of that type.
   const wildcard = node.children.get('*');
   let additional: unknown = kind === 'group' || kind === 'nested' ? false : true;
   if (wildcard?.def) {
     const w = wildcard.def;
-    additional = w.type === 'object' ? (w.objectType ? leafSchema({ ...w, type: w.objectType }) : true) : nodeSchema(wildcard, `${path}.*`);
+    if (w.type !== 'object') additional = nodeSchema(wildcard, `${path}.*`, definitions);
+    else additional = w.objectType ? dynamicRef(w, w.objectType, definitions) : true;
   } else if (kind === 'object' && def?.objectType) {
-    additional = leafSchema({ ...def, type: def.objectType, description: undefined });
+    additional = dynamicRef(def, def.objectType, definitions);
   }
   const object: JsonSchema = { type: 'object' };
   if (Object.keys(properties).length > 0) object.properties = properties;
   object.additionalProperties = additional;
   if (kind === 'nested') return withDescription({ 'x-es-type': kind, type: 'array', items: object }, def);
-  if (kind === 'object') return withDescription({ 'x-es-type': kind, ...arrayOrSingle(def!, object) }, def);
+  if (kind === 'object') {
+    // An object field takes one object or an array of objects (never a concrete value).
+    if (def!.normalize.includes('array')) return withDescription({ 'x-es-type': kind, type: 'array', items: object }, def);
+    const { type: _type, ...rest } = object;
+    return withDescription({ 'x-es-type': kind, type: ['object', 'array'], ...rest, items: object }, def);
+  }
   return withDescription(def ? { 'x-es-type': kind, ...object } : object, def);
 }
 
@@ -236,7 +274,8 @@ export function buildDocumentSchema(files: readonly FieldsFile[], ecs: Record<st
   }
   const root: Node = { children: new Map() };
   for (const def of defs) insert(root, def);
-  const body = nodeSchema(root, '');
+  const definitions: Definitions = {};
+  const body = nodeSchema(root, '', definitions);
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $comment: 'GENERATED by scripts/gen-types.ts from fields/*.yml (and ECS for `external: ecs`). Do not edit: change fields/ and run `npm run gen`.',
@@ -247,5 +286,6 @@ export function buildDocumentSchema(files: readonly FieldsFile[], ecs: Record<st
     ...(root.children.has('@timestamp') ? { required: ['@timestamp'] } : {}),
     properties: body.properties ?? {},
     additionalProperties: false,
+    ...(Object.keys(definitions).length > 0 ? { definitions: Object.fromEntries(sortedKeys(new Map(Object.entries(definitions))).map((k) => [k, definitions[k]])) } : {}),
   };
 }

@@ -71,7 +71,8 @@ function walkDocument(schema: JsonSchema, path: string, rows: string[]): void {
   for (const [key, prop] of Object.entries(properties)) {
     const name = path ? `${path}.${key}` : key;
     const esType = prop['x-es-type'] as string | undefined;
-    const object = prop.type === 'object' ? prop : prop.type === 'array' && (prop.items as JsonSchema)?.type === 'object' ? (prop.items as JsonSchema) : undefined;
+    const isType = (s: JsonSchema | undefined, t: string) => s?.type === t || (Array.isArray(s?.type) && s.type.includes(t));
+    const object = isType(prop, 'object') ? prop : isType(prop, 'array') && isType(prop.items as JsonSchema, 'object') ? (prop.items as JsonSchema) : undefined;
     const isClosedGroup = object?.additionalProperties === false && !esType;
     if (!isClosedGroup) rows.push(`| \`${name}\` | ${esType ?? 'object'} | ${cell(typeOf(prop))} | ${cell(prop.description)} |`);
     if (object?.properties) walkDocument(object, name, rows);

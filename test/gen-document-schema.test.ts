@@ -56,9 +56,9 @@ describe('buildDocumentSchema', () => {
     expect(first('b').type).toBe('boolean');
     expect(first('d')).toMatchObject({ type: 'string', pattern: expect.any(String) });
     expect(first('d2')).toEqual({ type: 'string' });
-    expect(first('i')).toMatchObject({ type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] });
+    expect(first('i')).toMatchObject({ type: 'string', tsType: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] });
     expect(first('fl')).toEqual({ type: 'object' });
-    expect(first('o')).toMatchObject({ type: 'object', additionalProperties: true });
+    expect(first('o')).toMatchObject({ type: ['object', 'array'], additionalProperties: true, items: { type: 'object' } });
     expect(prop(schema, 'c')).toMatchObject({ const: 'o365' });
     expect(prop(schema, 'arr')).toMatchObject({ type: 'array', items: { type: 'string' } });
     expect(Object.keys(schema.properties as object)).not.toContain('alias_field');
@@ -77,7 +77,12 @@ describe('buildDocumentSchema', () => {
     expect(prop(schema, 'Members')).toMatchObject({ type: 'array', items: { type: 'object', additionalProperties: false } });
     const parameters = prop(schema, 'Parameters');
     expect(parameters.properties).toBeUndefined();
-    expect(parameters.additionalProperties).toMatchObject({ anyOf: [{ type: 'integer' }, { type: 'array' }] });
+    expect(parameters.additionalProperties).toEqual({ $ref: '#/definitions/dynamic_long' });
+    expect((schema.definitions as Record<string, JsonSchema>).dynamic_long).toMatchObject({
+      type: ['integer', 'object', 'array'],
+      additionalProperties: { $ref: '#/definitions/dynamic_long' },
+      items: { $ref: '#/definitions/dynamic_long' },
+    });
   });
 
   it('resolves external: ecs with its type, normalize and allowed values', () => {
@@ -127,5 +132,19 @@ describe('generated types', () => {
     const paths = files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['schemas/audit-document.schema.json', 'src/generated/audit-document.ts', 'docs/document-schema.md']));
     expect(files.find((f) => f.path === 'docs/document-schema.md')!.content).toContain('| `o365.audit.Members.UPN` | keyword |');
+  });
+});
+
+describe('dynamic (object_type) objects', () => {
+  it('accept nested objects and arrays at any depth and report a wrong leaf at its own path', async () => {
+    const { createValidator } = await import('../src/integration/validate/validator.js');
+    const schema = build('- {name: Item, type: object, object_type: keyword}');
+    const v = createValidator('document', { schema });
+    expect(v.validate({ Item: { ParentFolder: { Path: '\\Inbox', Ids: ['a', 'b'] }, Attachments: [{ Name: 'x' }] } })).toEqual([]);
+    expect(v.validate({ Item: [{ Id: 'a' }] })).toEqual([]);
+    expect(v.validate({ Item: { ParentFolder: { Size: 12 } } })).toEqual([
+      { path: '/Item/ParentFolder/Size', field: 'Item.ParentFolder.Size', reason: 'must be a string or an object or an array (keyword field), got integer' },
+    ]);
+    expect(v.validate({ Item: 'text' }).map((i) => i.path)).toEqual(['/Item']);
   });
 });

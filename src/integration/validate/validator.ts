@@ -24,7 +24,7 @@ export interface Validator {
 }
 
 // Annotation keywords our schemas carry for docs and messages; ajv's strict mode must know them.
-const ANNOTATIONS = ['x-known-values', 'x-inferred-values', 'x-es-type'];
+const ANNOTATIONS = ['x-known-values', 'x-inferred-values', 'x-es-type', 'tsType'];
 const compiled = new WeakMap<object, ValidateFunction>();
 let ajv: Ajv | undefined;
 
