@@ -97,13 +97,19 @@ export class Feed {
   /** Extra copies of earlier records that blob b carries, for a duplicate share `rate`. */
   dupCount(b: number, rate: number): number {
     if (b === 0 || rate <= 0 || unit(this.h(b, 0xd0)) >= rate) return 0;
-    return 1 + (this.h(b, 0xd1) % 3);
+    return Math.min(1 + (this.h(b, 0xd1) % 3), this.count(this.dupBlob(b)));
   }
 
-  /** Source (blob, record) of the k-th duplicate in blob b. */
+  /** The earlier blob whose records blob b repeats. */
+  private dupBlob(b: number): number {
+    return b - 1 - (this.h(b, 0xd2) % Math.min(b, 5));
+  }
+
+  /** Source (blob, record) of the k-th duplicate in blob b: consecutive records, so never twice in one blob. */
   dupSource(b: number, k: number): [number, number] {
-    const src = b - 1 - (this.h(b, 0xd2, k) % Math.min(b, 5));
-    return [src, this.h(b, 0xd3, k) % Math.max(1, this.count(src))];
+    const src = this.dupBlob(b);
+    const n = Math.max(1, this.count(src));
+    return [src, (this.h(b, 0xd3) + k) % n];
   }
 
   /** Record (blob, index) of the j-th record served in blob b. */

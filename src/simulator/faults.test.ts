@@ -131,7 +131,9 @@ describe('structural faults', () => {
     const seen = new Map<string, number>();
     let total = 0;
     for (const d of await list()) {
-      for (const r of JSON.parse((await c.get(d.contentUri, token)).text) as Array<{ Id: string }>) {
+      const recs = JSON.parse((await c.get(d.contentUri, token)).text) as Array<{ Id: string }>;
+      expect(new Set(recs.map((r) => r.Id)).size, 'no Id twice within one blob').toBe(recs.length);
+      for (const r of recs) {
         total++;
         seen.set(r.Id, (seen.get(r.Id) ?? 0) + 1);
       }
