@@ -59,11 +59,11 @@ export interface O365AuditConfigFile {
    */
   blob_concurrency?: number;
   /**
-   * Timeout of one API call other than a blob download (token, subscription, listing page).
+   * For API calls other than blob downloads (token, subscriptions, listing pages): the longest wait for a response, and the longest silence while its body arrives.
    */
   request_timeout?: string;
   /**
-   * Timeout of one blob download (blobs have no documented size limit).
+   * For blob downloads: the longest wait for the response to start, and the longest silence while it streams (blobs have no documented size limit, so a slow but moving download is never cut off).
    */
   blob_timeout?: string;
   /**
