@@ -205,9 +205,12 @@ describe('blobs and accounting', () => {
     expect(JSON.parse(types.text)[0]).toHaveProperty('id');
     expect(JSON.parse((await c.get(`${root}/resources/dlpSensitiveTypes?PublisherIdentifier=x`, token, { headers: { 'accept-language': 'en-US, fr-FR' } })).text)).toMatchObject({ error: { code: 'AF20053' } });
     expect(JSON.parse((await c.get(`${root}/resources/dlpSensitiveTypes?PublisherIdentifier=x`, token, { headers: { 'accept-language': 'en_US!' } })).text)).toMatchObject({ error: { code: 'AF20054' } });
+    sim.setFaults({ slow: { rate: 1, delayMs: 300 } });
+    await Promise.all([0, 1, 2].map(() => c.get(`${d.contentUri}?PublisherIdentifier=x`, token)));
     const s = sim.stats();
+    expect(s.maxConcurrentBlobs[t.tenantId]).toBe(3);
     expect(s.withoutPublisherIdentifier).toBe(3);
-    expect(s.requestsByRoute.audit).toBe(3);
+    expect(s.requestsByRoute.audit).toBe(6);
     expect(s.requestsByRoute['resources/dlpSensitiveTypes']).toBe(3);
   });
 });

@@ -40,7 +40,7 @@ export function blobError(ctx: SimContext, res: ServerResponse, feed: Feed, b: n
  * Streams blob b. `cutFraction` in (0, 1) stops after that share of the records, in the middle of
  * the next one, and destroys the socket.
  */
-export async function streamBlob(ctx: SimContext, res: ServerResponse, feed: Feed, b: number, cutFraction?: number): Promise<void> {
+export async function streamBlob(ctx: SimContext, res: ServerResponse, feed: Feed, b: number, cutFraction?: number, count = true): Promise<void> {
   const n = feed.count(b) + feed.dupCount(b, ctx.faults.share('duplicateRecords'));
   const cutAt = cutFraction === undefined ? -1 : Math.floor(n * cutFraction);
   res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
@@ -71,6 +71,7 @@ export async function streamBlob(ctx: SimContext, res: ServerResponse, feed: Fee
   buf += ']';
   bytes += buf.length;
   res.end(buf);
+  if (!count) return;
   ctx.stats.raw.blobsServed++;
   ctx.stats.raw.recordsServed += served;
   ctx.stats.raw.bytesServed += bytes;

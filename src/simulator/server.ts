@@ -115,7 +115,7 @@ export function foreignHandler(ctx: SimContext) {
     if (tenant !== undefined && op.startsWith('audit/')) {
       const found = findBlob(tenant, decodeURIComponent(op.slice('audit/'.length)));
       if (!('error' in found)) {
-        streamBlob(ctx, res, found.feed, found.b).catch(() => res.destroy());
+        streamBlob(ctx, res, found.feed, found.b, undefined, false).catch(() => res.destroy());
         return;
       }
     }

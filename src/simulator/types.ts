@@ -177,7 +177,7 @@ export interface Simulator {
   /** Ids of every record a correct collector can reach (see README in index.ts). */
   groundTruth(tenantId: string, contentType: string, options?: GroundTruthOptions): Set<string>;
   setFaults(partial: FaultOptions): void;
-  /** Moves the simulator clock forward (only when no `now` override was given). */
+  /** Moves the simulator clock by `ms` (added to Date.now or to the `now` override). */
   advance(ms: number): void;
   close(): Promise<void>;
 }
