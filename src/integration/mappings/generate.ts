@@ -148,7 +148,7 @@ export function generateMappings(fields: FieldDefinition[], caps: MappingCapabil
     const node = nodeAt(root, f.name.split('.'), f.name);
     if (type === 'object' || type === 'nested') {
       if (node.leaf) throw mappingError(`field ${f.name} is declared twice with different types`, f.name);
-      node.mapping = { ...node.mapping, ...(type === 'nested' ? { type: 'nested' } : {}) };
+      node.mapping = { ...node.mapping, type }; // explicit: an object with no declared children needs a type
       if (f.enabled === false) node.mapping['enabled'] = false;
       if (f.dynamic !== undefined) node.mapping['dynamic'] = f.dynamic;
       if (f.subobjects === false) {
