@@ -264,6 +264,27 @@ describe('fetchBlob', () => {
     expect(apiRequests[0]!.url).toBe(`${ROOT}/audit/a$b$audit_exchange$Audit_Exchange$emea0036?PublisherIdentifier=${PID}`);
   });
 
+  it('asks for gzip on blobs and decodes it; a truncated gzip body is re-fetched', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const gz = gzipSync(Buffer.from(JSON.stringify(recs)));
+    api = async (req, res, n) => {
+      expect(req.headers['accept-encoding']).toContain('gzip');
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      if (n === 1) {
+        res.write(gz.subarray(0, gz.length - 10));
+        await new Promise((r) => setTimeout(r, 20));
+        res.socket?.destroy();
+        return;
+      }
+      res.end(gz);
+    };
+    const c = client();
+    const ids: (string | undefined)[] = [];
+    await c.fetchBlob(desc('gz'), { onRecord: (r) => void ids.push(r.id) });
+    expect(ids.slice(-2)).toEqual(['r1', 'r2']);
+    expect(c.counters.requests).toBe(2);
+  });
+
   it('refuses a foreign contentUri without sending anything', async () => {
     const c = client();
     const err = await caught(c.fetchBlob(desc('x', foreign.origin), { onRecord: () => undefined }));

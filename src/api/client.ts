@@ -11,6 +11,7 @@ import type { ApiCounters, ContentDescriptor, FetchBlobOptions, ListContentOptio
 import { createDispatcher } from './dispatcher.js';
 import { CallerError, DEFAULT_RETRY, HttpCore, type RequestTimeouts, type RetryPolicy } from './http.js';
 import { JsonArraySplitter } from './json-array-stream.js';
+import { decodedBody } from './wire.js';
 import { originOf, UrlGuard, type RefusedUrlInfo } from './url-guard.js';
 import { formatApiTime, nextPageUri, parseDescriptor, readJson } from './wire.js';
 
@@ -78,7 +79,7 @@ const DEFAULT_TIMEOUTS: Readonly<ApiTimeouts> = Object.freeze({
 const DAY_MS = 24 * 60 * 60_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NOOP_LOGGER: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-const USER_AGENT = 'o365-audit (+https://github.com/; Management Activity API collector)';
+const USER_AGENT = 'o365-audit';
 
 export function createManagementApi(options: ManagementApiOptions): ManagementApi {
   return new ManagementApiClient(options);
@@ -267,12 +268,14 @@ class ManagementApiClient implements ManagementApi {
         contentType,
         timeouts: this.#blob,
         signal: options.signal,
+        // Blobs are JSON and compress ~10x; lists are small enough not to bother.
+        acceptGzip: true,
         notFoundHint: 'the content blob does not exist (HTTP 404): counted as lost',
         onSuccess: async (res) => {
           const splitter = new JsonArraySplitter({ maxRecordBytes: this.#o.maxRecordBytes });
           let done = false;
           try {
-            for await (const chunk of res.body as AsyncIterable<Buffer>) {
+            for await (const chunk of decodedBody(res)) {
               for (const rec of splitter.push(chunk)) {
                 try {
                   await options.onRecord(rec);

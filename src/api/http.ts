@@ -45,6 +45,8 @@ export interface Exchange<T> {
   timeouts: RequestTimeouts;
   contentType?: string;
   signal?: AbortSignal;
+  /** Send `Accept-Encoding: gzip, deflate` (the reader must then use decodedBody). */
+  acceptGzip?: boolean;
   /** Hint for a 404 without an AF code (blobs: counted as lost). */
   notFoundHint?: string;
   /** Reads a 2xx response. Throw a retryable ApiError for a bad body; wrap caller errors in CallerError. */
@@ -106,7 +108,13 @@ export class HttpCore {
         const res = await request(x.url, {
           method: x.method,
           dispatcher: this.#o.dispatcher,
-          headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': this.#o.userAgent, ...(x.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            'user-agent': this.#o.userAgent,
+            ...(x.acceptGzip === true ? { 'accept-encoding': 'gzip, deflate' } : {}),
+            ...(x.method === 'POST' ? { 'content-type': 'application/json' } : {}),
+          },
           body: x.method === 'POST' ? '' : undefined,
           headersTimeout: x.timeouts.headersMs,
           bodyTimeout: x.timeouts.bodyIdleMs,
@@ -138,7 +146,9 @@ export class HttpCore {
         throw failure.error;
       }
       const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-      const delay = failure.retryAfterMs !== undefined ? Math.min(failure.retryAfterMs, retry.retryAfterCapMs) : Math.random() * ceiling;
+      // Retry-After gets up to +10% jitter so requests throttled together do not return together.
+      const delay =
+        failure.retryAfterMs !== undefined ? Math.min(failure.retryAfterMs, retry.retryAfterCapMs) * (1 + Math.random() * 0.1) : Math.random() * ceiling;
       counters.retries++;
       this.#o.logger.debug(
         { tenantId: this.#o.tenantId, op: x.what, contentType: x.contentType, code: failure.error.code, status: (failure.error as Partial<ApiError>).status, afCode: (failure.error as Partial<ApiError>).afCode, attempt, delayMs: Math.round(delay) },

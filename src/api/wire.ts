@@ -1,6 +1,8 @@
 // Wire-format helpers of the Management Activity API: time formatting for windows, descriptor
 // parsing, the next-page header, and bounded JSON bodies.
 
+import { pipeline } from 'node:stream';
+import { createGunzip, createInflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { ApiError } from '../errors.js';
 import type { ContentDescriptor } from './types.js';
@@ -76,4 +78,17 @@ export async function readJson(res: Dispatcher.ResponseData, what: string): Prom
   } catch (cause) {
     throw new ApiError(`${what} response is not valid JSON (${size} bytes; cut off?)`, res.statusCode, undefined, { retryable: true, cause, context: { bytes: size } });
   }
+}
+
+/**
+ * The response body, decompressed when the server used gzip/deflate. A truncated compressed
+ * stream fails inside zlib, which the retry loop treats like any cut-off body.
+ */
+export function decodedBody(res: Dispatcher.ResponseData): AsyncIterable<Buffer> {
+  const enc = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const z = enc === 'gzip' || enc === 'x-gzip' ? createGunzip() : enc === 'deflate' ? createInflate() : undefined;
+  if (z === undefined) return res.body as AsyncIterable<Buffer>;
+  // pipeline (not pipe) so a socket error on the body reaches the decompressor and its reader.
+  pipeline(res.body, z, () => undefined);
+  return z;
 }
