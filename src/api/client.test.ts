@@ -426,12 +426,18 @@ describe('retries and throttling', () => {
   });
 
   it('stops waiting when the signal aborts during a backoff', async () => {
-    api = (_req, res) => sendJson(res, 429, { error: { code: 'AF429', message: 'slow down' } }, { 'retry-after': '30' });
     const ac = new AbortController();
-    const t = Date.now();
-    setTimeout(() => ac.abort(new Error('shutdown')), 100);
+    let answeredAt = 0;
+    api = (_req, res) => {
+      sendJson(res, 429, { error: { code: 'AF429', message: 'slow down' } }, { 'retry-after': '30' });
+      answeredAt = Date.now();
+      // Abort once the client is surely in its 30 s backoff.
+      setTimeout(() => ac.abort(new Error('shutdown')), 200);
+    };
     await expect(client().listSubscriptions(ac.signal)).rejects.toThrow('shutdown');
-    expect(Date.now() - t).toBeLessThan(5000);
+    expect(answeredAt).toBeGreaterThan(0);
+    expect(Date.now() - answeredAt).toBeLessThan(5000);
+    expect(apiRequests).toHaveLength(1);
   });
 });
 
@@ -444,6 +450,15 @@ describe('tokens', () => {
     expect(login.tokenRequests).toBe(1);
     expect(new Set(apiRequests.map((r) => r.headers.authorization)).size).toBe(1);
     expect(c.counters.tokenRefreshes).toBe(0);
+  });
+
+  it('surfaces a login failure as the AuthError with its hint, without retrying or calling the API', async () => {
+    login = createLoginDouble({ tenantId: TENANT, clientId: CLIENT, secret: 'another-value' });
+    const err = await caught(client().listSubscriptions());
+    expect(err.code).toBe('O365_ERR_AUTH');
+    expect(err.context['aadsts']).toBe('AADSTS7000215');
+    expect(login.tokenRequests).toBe(1);
+    expect(apiRequests).toHaveLength(0);
   });
 
   it('on 401 refreshes the token once and retries with the new one', async () => {

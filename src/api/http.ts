@@ -154,7 +154,9 @@ export class HttpCore {
         { tenantId: this.#o.tenantId, op: x.what, contentType: x.contentType, code: failure.error.code, status: (failure.error as Partial<ApiError>).status, afCode: (failure.error as Partial<ApiError>).afCode, attempt, delayMs: Math.round(delay) },
         'retrying Management API request',
       );
-      await sleep(delay, undefined, { signal: x.signal });
+      await sleep(delay, undefined, { signal: x.signal }).catch((e: unknown) => {
+        throw x.signal?.aborted ? x.signal.reason : e;
+      });
     }
   }
 
