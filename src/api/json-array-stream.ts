@@ -44,7 +44,6 @@ export class JsonArraySplitter {
   #bomChecked = false;
   readonly #maxRecordBytes: number;
 
-  // Current element.
   // Kept bytes of the current element; grows to the largest record seen (bounded by maxRecordBytes).
   #scratch: Buffer = Buffer.allocUnsafe(16 * 1024);
   #len = 0;
@@ -73,6 +72,7 @@ export class JsonArraySplitter {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: RawRecord[] = [];
     let i = 0;
+    this.#bsChunk = undefined; // a caller may reuse one Buffer for new bytes
     if (!this.#bomChecked && buf.length > 0) {
       // A UTF-8 BOM is not JSON but some servers send it; skip it (a split BOM is not worth handling).
       if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
