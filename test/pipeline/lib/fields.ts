@@ -65,12 +65,10 @@ export function leafPaths(doc: unknown, prefix = '', out = new Set<string>()): S
   return out;
 }
 
-const OPEN = new Set(['flattened', 'object', 'nested']);
-
 /** Returns the declaration covering `path`, or undefined. The catch-all never counts. */
 export function declarationFor(path: string, decls: FieldDecl[]): FieldDecl | undefined {
   const exact = decls.find((d) => d.path === path);
-  if (exact && !OPEN.has(exact.type)) return exact;
+  if (exact) return exact;
   return decls.find(
     (d) => d.path !== CATCH_ALL && path.startsWith(d.path + '.') && (d.type === 'flattened' || (d.type === 'object' && d.objectType)),
   );
