@@ -30,7 +30,7 @@ export interface StartEngineOptions {
   java?: string;
   /** Path of the mvn binary; default `mvn` on PATH. */
   mvn?: string;
-  /** How long to wait for yellow/green health; default 180 s (two cores shared by several JVMs). */
+  /** How long to wait for yellow/green health; default 300 s (two busy cores: a start took 100-180 s). */
   timeoutMs?: number;
   /** Elasticsearch only: load the ingest-geoip module with generated test databases (default true). */
   geoip?: boolean;
@@ -45,12 +45,12 @@ const repoRoot = resolve(here, '..', '..');
 const ENGINES = {
   elasticsearch: {
     pom: join(here, 'elasticsearch-7.10', 'pom.xml'),
-    mainClass: 'org.codelibs.elasticsearch.runner.ElasticsearchClusterRunner',
+    launcher: join(here, 'ElasticsearchTestNode.java'),
     configFile: 'elasticsearch.yml',
   },
   opensearch: {
     pom: join(here, 'opensearch-2.19', 'pom.xml'),
-    mainClass: 'org.codelibs.opensearch.runner.OpenSearchRunner',
+    launcher: join(here, 'OpenSearchTestNode.java'),
     configFile: 'opensearch.yml',
   },
 } as const;
@@ -59,6 +59,8 @@ const GEOIP_MODULE_POM = join(here, 'elasticsearch-7.10', 'ingest-geoip', 'pom.x
 // The runner copies its own config only when none exists, so ours wins. single-node stops the
 // node from probing (and handshaking with) other local clusters' transport ports; the disk
 // threshold is off because a nearly full /tmp would otherwise block index creation in tests.
+// (The runners force roles [master|cluster_manager, data] over any config file; the *TestNode.java
+// launchers add `ingest` through the runner's builder callback.)
 const NODE_CONFIG = [
   'discovery.type: single-node',
   'network.host: 127.0.0.1',
@@ -206,9 +208,10 @@ export async function startEngine(options: StartEngineOptions): Promise<RunningE
   const logFile = join(home, 'runner.log');
   const logStream = createWriteStream(logFile);
   const tail: string[] = [];
+  // C1-only JIT: startup on two shared cores is dominated by C2 compilation; tests need no peak speed.
   const child = spawn(java, [
-    '-Xms256m', '-Xmx768m', '-XX:+UseSerialGC', '-Djava.awt.headless=true', '-Dfile.encoding=UTF-8',
-    '-cp', classpath.join(':'), engine.mainClass,
+    '-Xms256m', '-Xmx768m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', '-Dfile.encoding=UTF-8',
+    '-cp', classpath.join(':'), engine.launcher,
     '-basePath', home, '-numOfNode', '1', '-baseHttpPort', String(port - 1), '-clusterName', `o365-audit-test-${process.pid}`,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let httpPort = port;
@@ -226,6 +229,10 @@ export async function startEngine(options: StartEngineOptions): Promise<RunningE
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   child.on('error', (err) => (exitReason = `java failed to start: ${err.message}`));
+  // Never leave a JVM behind if this process ends without calling stop().
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   child.on('exit', (code, signal) => (exitReason ??= `the node process exited (code ${code}, signal ${signal})`));
 
   const stopChild = async (): Promise<void> => {
@@ -241,7 +248,7 @@ export async function startEngine(options: StartEngineOptions): Promise<RunningE
 
   const started = Date.now();
   try {
-    await waitForHealth(() => `http://127.0.0.1:${httpPort}`, started + (options.timeoutMs ?? 180_000), () => exitReason);
+    await waitForHealth(() => `http://127.0.0.1:${httpPort}`, started + (options.timeoutMs ?? 300_000), () => exitReason);
   } catch (err) {
     await stopChild();
     const lastLines = [...tail.slice(-30), ...nodeLogTail(home, 30)].join('\n');

@@ -29,6 +29,8 @@ export interface SetupOptions {
   packageDir?: string;
   /** Package version used in names (default: package.json). For tests. */
   version?: string;
+  /** Replace assets even when the cluster holds a newer o365-audit version (deliberate downgrade). */
+  force?: boolean;
 }
 
 export type AssetKind = 'ingest pipeline' | 'component template' | 'index template' | 'lifecycle policy';
@@ -77,7 +79,7 @@ async function expectOk(client: ClusterClient, method: 'PUT' | 'POST', path: str
 }
 
 /** Installs a template-like asset whose stored copy carries `_meta` and `version`. */
-async function installWithMeta(client: ClusterClient, kind: AssetKind, path: string, listKey: string, entryKey: string, name: string, body: Record<string, unknown>, version: string): Promise<AssetStatus> {
+async function installWithMeta(client: ClusterClient, kind: AssetKind, path: string, listKey: string, entryKey: string, name: string, body: Record<string, unknown>, version: string, force: boolean): Promise<AssetStatus> {
   const hash = contentHash(body);
   const full = { ...body, version: versionNumber(version), _meta: { ...meta(version), hash } };
   const existing = await client.call('GET', path);
@@ -87,8 +89,8 @@ async function installWithMeta(client: ClusterClient, kind: AssetKind, path: str
     const stored = list.find((e) => e['name'] === (name as unknown))?.[entryKey];
     const storedMeta = stored?.['_meta'] as { package?: { version?: string }; hash?: string } | undefined;
     const storedVersion = storedMeta?.package?.version;
-    if (storedVersion !== undefined && semverNewer(storedVersion, version)) {
-      throw new SetupError(`${kind} ${name} on the cluster is from o365-audit ${storedVersion}, newer than this ${version}: not downgrading`, 'run setup from the newer o365-audit version');
+    if (storedVersion !== undefined && semverNewer(storedVersion, version) && !force) {
+      throw new SetupError(`${kind} ${name} on the cluster is from o365-audit ${storedVersion}, newer than this ${version}: not downgrading`, 'run setup from the newer o365-audit version, or pass force to downgrade');
     }
     if (storedVersion === version && storedMeta?.hash === hash) return 'up to date';
     if (stored !== undefined) status = 'updated';
@@ -176,9 +178,9 @@ export async function setup(options: SetupOptions): Promise<SetupResult> {
     for (const p of [...pipelines.filter((x) => x.name !== entry), ...pipelines.filter((x) => x.name === entry)]) {
       record({ kind: 'ingest pipeline', name: p.name, status: await installPipeline(client, p.name, p.body, version) });
     }
-    const component = await installWithMeta(client, 'component template', `/_component_template/${PACKAGE_COMPONENT}`, 'component_templates', 'component_template', PACKAGE_COMPONENT, componentTemplateBody(generated, entry, caps), version);
+    const component = await installWithMeta(client, 'component template', `/_component_template/${PACKAGE_COMPONENT}`, 'component_templates', 'component_template', PACKAGE_COMPONENT, componentTemplateBody(generated, entry, caps), version, options.force === true);
     record({ kind: 'component template', name: PACKAGE_COMPONENT, status: component });
-    const template = await installWithMeta(client, 'index template', `/_index_template/${INDEX_TEMPLATE}`, 'index_templates', 'index_template', INDEX_TEMPLATE, indexTemplateBody(caps), version);
+    const template = await installWithMeta(client, 'index template', `/_index_template/${INDEX_TEMPLATE}`, 'index_templates', 'index_template', INDEX_TEMPLATE, indexTemplateBody(caps), version, options.force === true);
     record({ kind: 'index template', name: INDEX_TEMPLATE, status: template });
     const lifecycle = await installLifecycle(client, caps, version);
     if (lifecycle !== undefined) record(lifecycle);
