@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate } from 'selfsigned';
 import { request } from 'undici';
-import { createDispatcher } from './dispatcher.js';
+import { createDispatcher, secureContextFor } from './dispatcher.js';
 import { createManagementApi } from './client.js';
 import { sendJson, startHttpsDouble, testCertificate, type HttpsDouble } from './testing/https-double.js';
 import { createLoginDouble } from './testing/login-double.js';
@@ -113,6 +114,22 @@ describe('dispatcher: proxy and CA', () => {
       expect((await request(`${apiServer.origin}/x`, { dispatcher: withCa })).statusCode).toBe(200);
     } finally {
       await Promise.all([without.close(), withCa.close()]);
+    }
+  });
+
+  it('dispatchers with the same extra CAs share one TLS context, and each still verifies the server', async () => {
+    const unrelated = (await generate([{ name: 'commonName', value: 'unrelated CA' }], { keySize: 2048, algorithm: 'sha256' })).cert;
+    expect(secureContextFor([ca])).toBe(secureContextFor([ca]));
+    expect(secureContextFor([ca])).not.toBe(secureContextFor([unrelated]));
+    const a = createDispatcher({ useEnvProxy: false, caCerts: [ca] });
+    const b = createDispatcher({ useEnvProxy: false, caCerts: [ca] });
+    const other = createDispatcher({ useEnvProxy: false, caCerts: [unrelated] });
+    try {
+      expect((await request(`${apiServer.origin}/x`, { dispatcher: a })).statusCode).toBe(200);
+      expect((await request(`${apiServer.origin}/x`, { dispatcher: b })).statusCode).toBe(200);
+      await expect(request(`${apiServer.origin}/x`, { dispatcher: other })).rejects.toMatchObject({ code: expect.stringMatching(/CERT|SELF_SIGNED|UNABLE/) });
+    } finally {
+      await Promise.all([a.close(), b.close(), other.close()]);
     }
   });
 

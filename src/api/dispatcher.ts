@@ -1,7 +1,7 @@
 // One undici dispatcher per tenant, shared by the API client and MSAL's login calls so the same
 // proxy, CA certificates, keep-alive pool and connect timeout apply to both.
 
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
 
@@ -26,11 +26,26 @@ function envProxySet(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env['HTTPS_PROXY'] ?? env['https_proxy'] ?? env['HTTP_PROXY'] ?? env['http_proxy']);
 }
 
+// A `ca` option makes tls.connect build a new context that parses every certificate given (Node's
+// ~140 roots plus the extra ones): tens of ms of CPU per socket, paid again by each new connection
+// of each tenant. One shared context per distinct CA set pays it once.
+const contexts = new Map<string, SecureContext>();
+
+/** The TLS context trusting Node's default roots plus `caCerts`, built once per distinct set. */
+export function secureContextFor(caCerts: string[]): SecureContext {
+  const key = caCerts.join('\n');
+  let ctx = contexts.get(key);
+  if (ctx === undefined) {
+    // `ca` replaces Node's default roots, so the extra CAs are appended to them.
+    ctx = createSecureContext({ ca: [...rootCertificates, ...caCerts] });
+    contexts.set(key, ctx);
+  }
+  return ctx;
+}
+
 /** Builds the dispatcher; the caller owns it and must close() it. */
 export function createDispatcher(o: DispatcherOptions = {}): Dispatcher {
-  // `ca` replaces Node's default roots in tls.connect, so extra CAs must be appended to them.
-  const ca = o.caCerts !== undefined && o.caCerts.length > 0 ? [...rootCertificates, ...o.caCerts] : undefined;
-  const tls = ca === undefined ? {} : { ca };
+  const tls = o.caCerts !== undefined && o.caCerts.length > 0 ? { secureContext: secureContextFor(o.caCerts) } : {};
   const base = {
     connections: o.maxConnections ?? 8,
     keepAliveTimeout: o.keepAliveMs ?? 30_000,
