@@ -1,0 +1,55 @@
+// Item 3: one blob of 512 MB (64 MB with --quick), a single JSON array of ~450,000 records, through
+// the collector child. Peak RSS is the figure: Elastic's input needs ~204 MB + 12x the blob and
+// runs out of 1 GiB near a 68 MB blob (docs peer-elastic.md §7).
+
+import { round } from './e2e.bench.js';
+import { collectorPass } from './lib/collector-run.js';
+import type { BenchContext, CaseResult } from './lib/context.js';
+import { load } from './lib/machine.js';
+
+/** Audit.General records average ~1,130 bytes at a 1 KiB size target; the simulator sizes the blob by 1 KiB per record. */
+const BYTES_PER_RECORD_SCALE = 1024 / 1130;
+
+export async function benchHugeBlob(ctx: BenchContext): Promise<CaseResult> {
+  const before = load();
+  const targetMiB = ctx.quick ? 64 : 512;
+  ctx.log(`huge-blob: one blob of ~${targetMiB} MiB`);
+  const pass = await collectorPass(
+    ctx,
+    'huge-blob',
+    {
+      tenants: 1,
+      contentTypes: ['Audit.General'],
+      blobsPerContentType: 1,
+      recordsPerBlob: 1,
+      recordSizeTarget: 1024,
+      spanMs: 3600_000,
+      hugeBlobBytes: Math.round(targetMiB * 2 ** 20 * BYTES_PER_RECORD_SCALE),
+    },
+    { initialInterval: '2h' },
+  );
+  const { run, result } = pass;
+  const blobMiB = pass.simStats.bytesServed / 2 ** 20;
+  const peak = Math.max(run.usage?.peakRssMiB ?? 0, run.polledPeakRssMiB);
+  const out: CaseResult = {
+    name: 'huge-blob',
+    title: `One blob of ${Math.round(blobMiB)} MiB`,
+    metrics: {
+      blobMiB: round(blobMiB, 1),
+      records: result.records,
+      complete: result.failedStreams === 0 && result.blobs === 1,
+      wallSeconds: round(run.wallSeconds, 2),
+      recordsPerSecond: Math.round(result.records / run.wallSeconds),
+      mibPerSecond: round(blobMiB / run.wallSeconds, 1),
+      cpuSecondsPerMillion: round((run.usage?.cpuSeconds ?? NaN) / (result.records / 1e6), 2),
+      peakRssMiB: peak,
+      peakRssOverBlob: round(peak / blobMiB, 3),
+      simulatorCpuSeconds: round(pass.simCpuSeconds, 2),
+    },
+    targets: [{ text: 'peak RSS <= 256 MB', holds: peak * 2 ** 20 <= 256e6 }],
+    load: { before, after: load() },
+    at: new Date().toISOString(),
+  };
+  if (pass.profile) out.profile = pass.profile;
+  return out;
+}
