@@ -163,6 +163,12 @@ function valueSchema(def: FieldDef, type: string): JsonSchema {
 function arrayOrSingle(def: FieldDef, item: JsonSchema): JsonSchema {
   if (def.normalize.includes('array')) return { type: 'array', items: item };
   if (def.name === '@timestamp' || def.type === 'constant_keyword') return item;
+  // A type union is much cheaper for ajv to compile than anyOf and reports the failing item
+  // itself; string keywords (pattern, format) do not apply to the array. enum/const would.
+  if (typeof item.type === 'string' && !('enum' in item) && !('const' in item)) {
+    const { type, tsType, ...constraints } = item;
+    return { type: [type, 'array'], ...(tsType ? { tsType: `${String(tsType)} | ${String(tsType)}[]` } : {}), ...constraints, items: item };
+  }
   return { anyOf: [item, { type: 'array', items: item }] };
 }
 

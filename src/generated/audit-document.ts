@@ -530,6 +530,14 @@ export interface AuditDocument {
        */
       ChannelType?: string | string[];
       /**
+       * Teams chat name.
+       */
+      ChatName?: string | string[];
+      /**
+       * Teams chat thread id.
+       */
+      ChatThreadId?: string | string[];
+      /**
        * Client application id.
        */
       ClientAppId?: string | string[];
@@ -599,6 +607,10 @@ export interface AuditDocument {
        * CreationTime as received (UTC, no zone on the wire); parsed into @timestamp.
        */
       CreationTime?: string | string[];
+      /**
+       * Whether an Exchange group operation spans mailboxes.
+       */
+      CrossMailboxOperation?: string | string[];
       /**
        * CustomUniqueId as received.
        */
@@ -1088,6 +1100,10 @@ export interface AuditDocument {
             [k: string]: unknown;
           }[];
       /**
+       * Teams message size in bytes (kept as string).
+       */
+      MessageSizeInBytes?: string | string[];
+      /**
        * MessageTime as received.
        */
       MessageTime?: string | string[];
@@ -1532,6 +1548,10 @@ export interface AuditDocument {
        */
       SendOnBehalfOfUserSmtp?: string | string[];
       /**
+       * Sender when it is a string (a Sender object goes to SenderEntity).
+       */
+      Sender?: string | string[];
+      /**
        * Teams message sender when Sender is an object (UPN, DisplayName, MRI, OrganizationId, UserObjectId).
        */
       SenderEntity?:
@@ -1753,6 +1773,10 @@ export interface AuditDocument {
        * UserAgent as received.
        */
       UserAgent?: string | string[];
+      /**
+       * Entra account logon user domain (RecordType 9).
+       */
+      UserDomain?: string | string[];
       /**
        * UPN or name of the acting user, original casing (also user.id).
        */

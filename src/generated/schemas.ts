@@ -29,80 +29,64 @@ export const auditDocumentSchema: SchemaObject = {
         "address": {
           "description": "Some event client addresses are defined ambiguously. The event will sometimes list an IP, a domain or a unix socket.  You should always store the raw address in the `.address` field.\nThen it should be duplicated to `.ip` or `.domain`, depending on which one it is.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "domain": {
           "description": "The domain name of the client system.\nThis value may be a host name, a fully qualified domain name, or another host naming format. The value may derive from the original event or be added from enrichment.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "ip": {
           "description": "IP address of the client (IPv4 or IPv6).",
           "x-es-type": "ip",
+          "type": [
+            "string",
+            "array"
+          ],
+          "tsType": "string | string[]",
           "anyOf": [
             {
-              "type": "string",
-              "tsType": "string",
-              "anyOf": [
-                {
-                  "format": "ipv4"
-                },
-                {
-                  "format": "ipv6"
-                }
-              ]
+              "format": "ipv4"
             },
             {
-              "type": "array",
-              "items": {
-                "type": "string",
-                "tsType": "string",
-                "anyOf": [
-                  {
-                    "format": "ipv4"
-                  },
-                  {
-                    "format": "ipv6"
-                  }
-                ]
-              }
+              "format": "ipv6"
             }
-          ]
+          ],
+          "items": {
+            "type": "string",
+            "tsType": "string",
+            "anyOf": [
+              {
+                "format": "ipv4"
+              },
+              {
+                "format": "ipv6"
+              }
+            ]
+          }
         },
         "port": {
           "description": "Port of the client.",
           "x-es-type": "long",
-          "anyOf": [
-            {
-              "type": "integer"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "integer"
-              }
-            }
-          ]
+          "type": [
+            "integer",
+            "array"
+          ],
+          "items": {
+            "type": "integer"
+          }
         }
       },
       "additionalProperties": false
@@ -134,17 +118,13 @@ export const auditDocumentSchema: SchemaObject = {
         "id": {
           "description": "The unique identifier of a device. The identifier must not change across application sessions but stay fixed for an instance of a (mobile) device.\nOn iOS, this value must be equal to the vendor identifier (https://developer.apple.com/documentation/uikit/uidevice/1620059-identifierforvendor). On Android, this value must be equal to the Firebase Installation ID or a globally unique UUID which is persisted across sessions in your application.\nFor GDPR and data protection law reasons this identifier should not carry information that would allow to identify a user.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         }
       },
       "additionalProperties": false
@@ -155,17 +135,13 @@ export const auditDocumentSchema: SchemaObject = {
         "version": {
           "description": "ECS version this event conforms to. `ecs.version` is a required field and must exist in all events.\nWhen querying across multiple indices -- which may conform to slightly different ECS versions -- this field lets integrations adjust to the schema version of the events.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         }
       },
       "additionalProperties": false
@@ -186,47 +162,35 @@ export const auditDocumentSchema: SchemaObject = {
                   "extension": {
                     "description": "Attachment file extension, excluding the leading dot.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "name": {
                     "description": "Name of the attachment file including the file extension.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "size": {
                     "description": "Attachment file size in bytes.",
                     "x-es-type": "long",
-                    "anyOf": [
-                      {
-                        "type": "integer"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "integer"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "integer",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "integer"
+                    }
                   }
                 },
                 "additionalProperties": false
@@ -280,32 +244,24 @@ export const auditDocumentSchema: SchemaObject = {
         "local_id": {
           "description": "Unique identifier given to the email by the source that created the event.\nIdentifier is not persistent across hops.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "message_id": {
           "description": "Identifier from the RFC 5322 `Message-ID:` email header that refers to a particular email message.",
           "x-es-type": "wildcard",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "sender": {
           "type": "object",
@@ -313,17 +269,13 @@ export const auditDocumentSchema: SchemaObject = {
             "address": {
               "description": "Per RFC 5322, specifies the address responsible for the actual transmission of the message.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             }
           },
           "additionalProperties": false
@@ -331,17 +283,13 @@ export const auditDocumentSchema: SchemaObject = {
         "subject": {
           "description": "A brief summary of the topic of the message.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "to": {
           "type": "object",
@@ -366,17 +314,13 @@ export const auditDocumentSchema: SchemaObject = {
         "message": {
           "description": "Error message.",
           "x-es-type": "match_only_text",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         }
       },
       "additionalProperties": false
@@ -387,17 +331,13 @@ export const auditDocumentSchema: SchemaObject = {
         "action": {
           "description": "The action captured by the event.\nThis describes the information in the event. It is more specific than `event.category`. Examples are `group-add`, `process-started`, `file-created`. The value is normally defined by the implementer.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "category": {
           "description": "This is one of four ECS Categorization Fields, and indicates the second level in the ECS category hierarchy.\n`event.category` represents the \"big buckets\" of ECS categories. For example, filtering on `event.category:process` yields all events relating to process activity. This field is closely related to `event.type`, which is used as a subcategory.\nThis field is an array. This will allow proper categorization of some events that fall in multiple categories.",
@@ -432,17 +372,13 @@ export const auditDocumentSchema: SchemaObject = {
         "code": {
           "description": "Identification code for this event, if one exists.\nSome event sources use event codes to identify messages unambiguously, regardless of message language or wording adjustments over time. An example of this is the Windows Event ID.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "dataset": {
           "description": "Event dataset (always o365.audit).",
@@ -452,34 +388,26 @@ export const auditDocumentSchema: SchemaObject = {
         "id": {
           "description": "Unique ID to describe the event.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "ingested": {
           "description": "Timestamp when an event arrived in the central data store.\nThis is different from `@timestamp`, which is when the event originally occurred.  It's also different from `event.created`, which is meant to capture the first time an agent saw the event.\nIn normal conditions, assuming no tampering, the timestamps should chronologically look like this: `@timestamp` < `event.created` < `event.ingested`.",
           "x-es-type": "date",
-          "anyOf": [
-            {
-              "type": "string",
-              "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}(:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string",
-                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}(:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}(:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$",
+          "items": {
+            "type": "string",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}(:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$"
+          }
         },
         "kind": {
           "description": "This is one of four ECS Categorization Fields, and indicates the highest level in the ECS category hierarchy.\n`event.kind` gives high-level information about what type of information the event contains, without being specific to the contents of the event. For example, values of this field distinguish alert events from metric events.\nThe value of this field can be used to inform how these kinds of events should be handled. They may warrant different retention, different access control, it may also help understand whether the data is coming in at a regular interval or not.",
@@ -524,17 +452,13 @@ export const auditDocumentSchema: SchemaObject = {
         "original": {
           "description": "Raw text message of entire event. Used to demonstrate log integrity or where the full log message (before splitting it up in multiple parts) may be required, e.g. for reindex.\nThis field is not indexed and doc_values are disabled. It cannot be searched, but it can be retrieved from `_source`. If users wish to override this and index this field, please see `Field data types` in the `Elasticsearch Reference`.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "outcome": {
           "description": "This is one of four ECS Categorization Fields, and indicates the lowest level in the ECS category hierarchy.\n`event.outcome` simply denotes whether the event represents a success or a failure from the perspective of the entity that produced the event.\nNote that when a single transaction is described in multiple events, each event may populate different values of `event.outcome`, according to their perspective.\nAlso note that in the case of a compound event (a single event that contains multiple logical events), this field should be populated with the value that best captures the overall success or failure from the perspective of the event producer.\nFurther note that not all events will have an associated outcome. For example, this field is generally not populated for metric events, events with `event.type:info`, or any events for which an outcome does not make logical sense.",
@@ -564,32 +488,24 @@ export const auditDocumentSchema: SchemaObject = {
         "provider": {
           "description": "Source of the event.\nEvent transports such as Syslog or the Windows Event Log typically mention the source of an event. It can be the name of the software that generated the event (e.g. Sysmon, httpd), or of a subsystem of the operating system (kernel, Microsoft-Windows-Security-Auditing).",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "severity": {
           "description": "The numeric severity of the event according to your event source.\nWhat the different severity values mean can be different between sources and use cases. It's up to the implementer to make sure severities are consistent across events from the same source.\nThe Syslog severity belongs in `log.syslog.severity.code`. `event.severity` is meant to represent the severity according to the event source (e.g. firewall, IDS). If the event source does not publish its own severity, you may optionally copy the `log.syslog.severity.code` to `event.severity`.",
           "x-es-type": "long",
-          "anyOf": [
-            {
-              "type": "integer"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "integer"
-              }
-            }
-          ]
+          "type": [
+            "integer",
+            "array"
+          ],
+          "items": {
+            "type": "integer"
+          }
         },
         "type": {
           "description": "This is one of four ECS Categorization Fields, and indicates the third level in the ECS category hierarchy.\n`event.type` represents a categorization \"sub-bucket\" that, when used along with the `event.category` field values, enables filtering events down to a level appropriate for single visualization.\nThis field is an array. This will allow proper categorization of some events that fall in multiple event types.",
@@ -628,92 +544,68 @@ export const auditDocumentSchema: SchemaObject = {
         "directory": {
           "description": "Directory where the file is located. It should include the drive letter, when appropriate.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "extension": {
           "description": "File extension, excluding the leading dot.\nNote that when the file name has multiple extensions (example.tar.gz), only the last one should be captured (\"gz\", not \"tar.gz\").",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "name": {
           "description": "Name of the file including the extension, without the directory.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "owner": {
           "description": "File owner's username.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "path": {
           "description": "Full path to the file, including the file name. It should include the drive letter, when appropriate.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "size": {
           "description": "File size in bytes.\nOnly relevant when `file.type` is \"file\".",
           "x-es-type": "long",
-          "anyOf": [
-            {
-              "type": "integer"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "integer"
-              }
-            }
-          ]
+          "type": [
+            "integer",
+            "array"
+          ],
+          "items": {
+            "type": "integer"
+          }
         }
       },
       "additionalProperties": false
@@ -724,32 +616,24 @@ export const auditDocumentSchema: SchemaObject = {
         "id": {
           "description": "Unique identifier for the group on the system/platform.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "name": {
           "description": "Name of the group.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         }
       },
       "additionalProperties": false
@@ -757,17 +641,13 @@ export const auditDocumentSchema: SchemaObject = {
     "message": {
       "description": "For log events the message field contains the log message, optimized for viewing in a log viewer.\nFor structured logs without an original message field, other fields can be concatenated to form a human-readable summary of the event.\nIf multiple messages exist, they can be combined into one message.",
       "x-es-type": "match_only_text",
-      "anyOf": [
-        {
-          "type": "string"
-        },
-        {
-          "type": "array",
-          "items": {
-            "type": "string"
-          }
-        }
-      ]
+      "type": [
+        "string",
+        "array"
+      ],
+      "items": {
+        "type": "string"
+      }
     },
     "network": {
       "type": "object",
@@ -775,17 +655,13 @@ export const auditDocumentSchema: SchemaObject = {
         "type": {
           "description": "In the OSI Model this would be the Network Layer. ipv4, ipv6, ipsec, pim, etc\nThe field value must be normalized to lowercase for querying.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         }
       },
       "additionalProperties": false
@@ -801,47 +677,35 @@ export const auditDocumentSchema: SchemaObject = {
             "AadAppId": {
               "description": "AadAppId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Actions": {
               "description": "Automated investigation actions (AirInvestigation); JSON strings parsed. Open shape.",
               "x-es-type": "flattened",
-              "anyOf": [
-                {
-                  "type": "object"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "object"
-                  }
-                }
-              ]
+              "type": [
+                "object",
+                "array"
+              ],
+              "items": {
+                "type": "object"
+              }
             },
             "Activity": {
               "description": "Activity as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Actor": {
               "description": "Entra audit actors [{ID, Type}] (Type is an IdentityType number kept as string).",
@@ -854,32 +718,24 @@ export const auditDocumentSchema: SchemaObject = {
                 "ID": {
                   "description": "Actor id.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "Type": {
                   "description": "IdentityType number kept as string.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 }
               },
               "additionalProperties": {
@@ -891,32 +747,24 @@ export const auditDocumentSchema: SchemaObject = {
                   "ID": {
                     "description": "Actor id.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "Type": {
                     "description": "IdentityType number kept as string.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   }
                 },
                 "additionalProperties": {
@@ -927,77 +775,57 @@ export const auditDocumentSchema: SchemaObject = {
             "ActorContextId": {
               "description": "ActorContextId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ActorInfoString": {
               "description": "ActorInfoString as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ActorIpAddress": {
               "description": "Entra actor IP as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ActorUserId": {
               "description": "ActorUserId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ActorYammerUserId": {
               "description": "ActorYammerUserId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "AdditionalData": {
               "description": "Additional data [{Name, Value}].",
@@ -1019,17 +847,13 @@ export const auditDocumentSchema: SchemaObject = {
             "AdditionalInfo": {
               "description": "AdditionalInfo (Power BI and others), parsed from JSON text when sent as a string. Open shape; text that is not JSON is kept in _raw.",
               "x-es-type": "flattened",
-              "anyOf": [
-                {
-                  "type": "object"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "object"
-                  }
-                }
-              ]
+              "type": [
+                "object",
+                "array"
+              ],
+              "items": {
+                "type": "object"
+              }
             },
             "AffectedItems": {
               "description": "Exchange items affected by a group operation (Id, Subject, ParentFolder, InternetMessageId...).",
@@ -1042,17 +866,13 @@ export const auditDocumentSchema: SchemaObject = {
                 "Subject": {
                   "description": "Subject of an affected item.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 }
               },
               "additionalProperties": {
@@ -1064,17 +884,13 @@ export const auditDocumentSchema: SchemaObject = {
                   "Subject": {
                     "description": "Subject of an affected item.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   }
                 },
                 "additionalProperties": {
@@ -1085,62 +901,46 @@ export const auditDocumentSchema: SchemaObject = {
             "AirAdminActionSource": {
               "description": "AirAdminActionSource as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "AirAdminActionType": {
               "description": "AirAdminActionType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "AlertEntityId": {
               "description": "AlertEntityId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "AlertId": {
               "description": "AlertId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "AlertLinks": {
               "description": "Alert links [{AlertLinkHref}].",
@@ -1162,17 +962,13 @@ export const auditDocumentSchema: SchemaObject = {
             "AlertType": {
               "description": "AlertType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "AppAccessContext": {
               "description": "Application access context (AADSessionId, ClientAppId, ClientAppName, CorrelationId, UniqueTokenId, IssuedAtTime, DeviceId).",
@@ -1185,17 +981,13 @@ export const auditDocumentSchema: SchemaObject = {
                 "AADSessionId": {
                   "description": "Entra session id.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 }
               },
               "additionalProperties": {
@@ -1207,17 +999,13 @@ export const auditDocumentSchema: SchemaObject = {
                   "AADSessionId": {
                     "description": "Entra session id.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   }
                 },
                 "additionalProperties": {
@@ -1228,62 +1016,46 @@ export const auditDocumentSchema: SchemaObject = {
             "AppId": {
               "description": "AppId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ApplicationDisplayName": {
               "description": "ApplicationDisplayName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ApplicationId": {
               "description": "Entra application (client) id.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Approver": {
               "description": "Approver as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "AttachmentData": {
               "description": "Defender attachment verdicts [{FileName, FileType, FileVerdict, MalwareFamily, SHA256}].",
@@ -1322,467 +1094,376 @@ export const auditDocumentSchema: SchemaObject = {
             "AuthenticationType": {
               "description": "AuthenticationType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "AzureActiveDirectoryEventType": {
               "description": "AzureActiveDirectoryEventType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "BCLValue": {
               "description": "BCLValue as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "BulkApprovalId": {
               "description": "BulkApprovalId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Category": {
               "description": "Category as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ChannelGuid": {
               "description": "ChannelGuid as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ChannelName": {
               "description": "ChannelName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ChannelType": {
               "description": "ChannelType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
+            },
+            "ChatName": {
+              "description": "Teams chat name.",
+              "x-es-type": "keyword",
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
+            },
+            "ChatThreadId": {
+              "description": "Teams chat thread id.",
+              "x-es-type": "keyword",
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ClientAppId": {
               "description": "Client application id.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ClientApplication": {
               "description": "ClientApplication as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ClientIP": {
               "description": "Client IP as received (any form; the cleaned address is in source.ip / client.ip).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ClientIPAddress": {
               "description": "Exchange client IP as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ClientInfoString": {
               "description": "ClientInfoString as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ClientMachineName": {
               "description": "ClientMachineName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ClientProcessName": {
               "description": "ClientProcessName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ClientRequestId": {
               "description": "ClientRequestId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ClientVersion": {
               "description": "ClientVersion as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "CmdletVersion": {
               "description": "CmdletVersion as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Comments": {
               "description": "Comments as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "CommunicationType": {
               "description": "CommunicationType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Connector": {
               "description": "Connector as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "CopilotEventData": {
               "description": "Copilot interaction details (AppHost, Contexts, AccessedResources, Messages...).",
               "x-es-type": "flattened",
-              "anyOf": [
-                {
-                  "type": "object"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "object"
-                  }
-                }
-              ]
+              "type": [
+                "object",
+                "array"
+              ],
+              "items": {
+                "type": "object"
+              }
             },
             "CorrelationId": {
               "description": "CorrelationId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "CreationTime": {
               "description": "CreationTime as received (UTC, no zone on the wire); parsed into @timestamp.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
+            },
+            "CrossMailboxOperation": {
+              "description": "Whether an Exchange group operation spans mailboxes.",
+              "x-es-type": "keyword",
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "CustomUniqueId": {
               "description": "CustomUniqueId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Data": {
               "description": "Alert payload (SecurityComplianceAlerts, AirInvestigation...), parsed from its JSON string (the duplicate AM/PM QueryTime of AirInvestigation removed first). Open shape; text that is not JSON is kept in _raw.",
               "x-es-type": "flattened",
-              "anyOf": [
-                {
-                  "type": "object"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "object"
-                  }
-                }
-              ]
+              "type": [
+                "object",
+                "array"
+              ],
+              "items": {
+                "type": "object"
+              }
             },
             "DataType": {
               "description": "DataType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "DatabaseType": {
               "description": "DatabaseType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "DeepLinkUrl": {
               "description": "DeepLinkUrl as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "DeliveryAction": {
               "description": "DeliveryAction as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Description": {
               "description": "Description as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "DestFolder": {
               "description": "Exchange destination folder (Id, Path).",
@@ -1804,77 +1485,57 @@ export const auditDocumentSchema: SchemaObject = {
             "DestinationFileExtension": {
               "description": "DestinationFileExtension as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "DestinationFileName": {
               "description": "DestinationFileName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "DestinationRelativeUrl": {
               "description": "DestinationRelativeUrl as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "DetectionMethod": {
               "description": "DetectionMethod as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "DetectionType": {
               "description": "DetectionType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "DeviceProperties": {
               "description": "Entra sign-in device properties keyed by Name (Id, DisplayName, OS, BrowserType, IsCompliant, TrustType...), plus the flat Name and Value lists of the original array.",
@@ -1887,62 +1548,46 @@ export const auditDocumentSchema: SchemaObject = {
                 "Id": {
                   "description": "Device id (also device.id).",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "IsCompliant": {
                   "description": "Device compliance.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "Name": {
                   "description": "All device property names.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "Value": {
                   "description": "All device property values (detection rules query e.g. \"False\").",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 }
               },
               "additionalProperties": {
@@ -1954,62 +1599,46 @@ export const auditDocumentSchema: SchemaObject = {
                   "Id": {
                     "description": "Device id (also device.id).",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "IsCompliant": {
                     "description": "Device compliance.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "Name": {
                     "description": "All device property names.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "Value": {
                     "description": "All device property values (detection rules query e.g. \"False\").",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   }
                 },
                 "additionalProperties": {
@@ -2020,47 +1649,35 @@ export const auditDocumentSchema: SchemaObject = {
             "Directionality": {
               "description": "Directionality as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "EffectiveOrganization": {
               "description": "EffectiveOrganization as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "EndTimeUtc": {
               "description": "EndTimeUtc as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "EndpointMetaData": {
               "description": "DLP endpoint metadata (SensitiveInformation, EnforcementMode, FileExtension, FileType, DeviceName...).",
@@ -2082,92 +1699,68 @@ export const auditDocumentSchema: SchemaObject = {
             "EntityType": {
               "description": "EntityType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ErrorCode": {
               "description": "Entra STS logon error code (0 = success).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ErrorNumber": {
               "description": "Entra error number.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "EventData": {
               "description": "EventData as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "EventDeepLink": {
               "description": "EventDeepLink as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "EventSource": {
               "description": "EventSource as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ExceptionInfo": {
               "description": "DLP exception information (a string is kept as Reason).",
@@ -2206,17 +1799,13 @@ export const auditDocumentSchema: SchemaObject = {
             "Experience": {
               "description": "Experience as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ExtendedProperties": {
               "description": "Extended properties keyed by Name (from the [{Name, Value}] list), e.g. RequestType, ResultStatusDetail, UserAgent.",
@@ -2229,62 +1818,46 @@ export const auditDocumentSchema: SchemaObject = {
                 "RequestType": {
                   "description": "Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "ResultStatusDetail": {
                   "description": "Entra result detail, e.g. Redirect, Success.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "UserAgent": {
                   "description": "User agent of the sign-in.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "additionalDetails": {
                   "description": "additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).",
                   "x-es-type": "flattened",
-                  "anyOf": [
-                    {
-                      "type": "object"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "object"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "object",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "object"
+                  }
                 }
               },
               "additionalProperties": {
@@ -2296,62 +1869,46 @@ export const auditDocumentSchema: SchemaObject = {
                   "RequestType": {
                     "description": "Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "ResultStatusDetail": {
                     "description": "Entra result detail, e.g. Redirect, Success.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "UserAgent": {
                     "description": "User agent of the sign-in.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "additionalDetails": {
                     "description": "additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).",
                     "x-es-type": "flattened",
-                    "anyOf": [
-                      {
-                        "type": "object"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "object"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "object",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "object"
+                    }
                   }
                 },
                 "additionalProperties": {
@@ -2362,17 +1919,13 @@ export const auditDocumentSchema: SchemaObject = {
             "ExternalAccess": {
               "description": "True when the action was done by Microsoft datacenter staff, a service account or a delegated admin (\"True\"/\"False\" strings accepted).",
               "x-es-type": "boolean",
-              "anyOf": [
-                {
-                  "type": "boolean"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "boolean"
-                  }
-                }
-              ]
+              "type": [
+                "boolean",
+                "array"
+              ],
+              "items": {
+                "type": "boolean"
+              }
             },
             "ExtraProperties": {
               "description": "Teams extra properties [{Key, Value}].",
@@ -2394,47 +1947,35 @@ export const auditDocumentSchema: SchemaObject = {
             "FileSize": {
               "description": "File size in bytes (numbers sent as strings, floats or E-notation are converted).",
               "x-es-type": "long",
-              "anyOf": [
-                {
-                  "type": "integer"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "integer"
-                  }
-                }
-              ]
+              "type": [
+                "integer",
+                "array"
+              ],
+              "items": {
+                "type": "integer"
+              }
             },
             "FileSizeBytes": {
               "description": "File size in bytes.",
               "x-es-type": "long",
-              "anyOf": [
-                {
-                  "type": "integer"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "integer"
-                  }
-                }
-              ]
+              "type": [
+                "integer",
+                "array"
+              ],
+              "items": {
+                "type": "integer"
+              }
             },
             "FilteringDate": {
               "description": "FilteringDate as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Folder": {
               "description": "Exchange folder (Id, Path).",
@@ -2473,62 +2014,46 @@ export const auditDocumentSchema: SchemaObject = {
             "GroupName": {
               "description": "GroupName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Id": {
               "description": "Record Id (also event.id and the document _id).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ImplicitShare": {
               "description": "ImplicitShare as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "IncidentId": {
               "description": "IncidentId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "InsightData": {
               "description": "Insight data entries.",
@@ -2550,152 +2075,112 @@ export const auditDocumentSchema: SchemaObject = {
             "InsightId": {
               "description": "InsightId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "InterSystemsId": {
               "description": "InterSystemsId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "InternalLogonType": {
               "description": "Exchange internal logon type number kept as string.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "InternetMessageId": {
               "description": "InternetMessageId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "IntraSystemId": {
               "description": "IntraSystemId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "InvestigationId": {
               "description": "InvestigationId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "InvestigationName": {
               "description": "InvestigationName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "InvestigationType": {
               "description": "InvestigationType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "InvestigationUrn": {
               "description": "InvestigationUrn as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "IsManagedDevice": {
               "description": "Whether the device is managed.",
               "x-es-type": "boolean",
-              "anyOf": [
-                {
-                  "type": "boolean"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "boolean"
-                  }
-                }
-              ]
+              "type": [
+                "boolean",
+                "array"
+              ],
+              "items": {
+                "type": "boolean"
+              }
             },
             "Item": {
               "description": "Exchange item (Id, Subject, ParentFolder, Attachments, InternetMessageId, SizeInBytes, IsRecord...).",
@@ -2717,407 +2202,310 @@ export const auditDocumentSchema: SchemaObject = {
             "ItemName": {
               "description": "ItemName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ItemType": {
               "description": "ItemType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "KesMailId": {
               "description": "KesMailId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Language": {
               "description": "Language as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "LastUpdateTimeUtc": {
               "description": "LastUpdateTimeUtc as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "LatestDeliveryLocation": {
               "description": "LatestDeliveryLocation as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ListId": {
               "description": "ListId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ListItemUniqueId": {
               "description": "ListItemUniqueId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ListTitle": {
               "description": "ListTitle as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ListUrl": {
               "description": "ListUrl as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "LoginStatus": {
               "description": "Entra account logon status (0 = success).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "LogonError": {
               "description": "Readable Entra logon error.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "LogonType": {
               "description": "Exchange LogonType number kept as string.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "LogonUserDisplayName": {
               "description": "LogonUserDisplayName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "LogonUserSid": {
               "description": "LogonUserSid as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "MachineDomainInfo": {
               "description": "MachineDomainInfo as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "MachineId": {
               "description": "MachineId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "MailboxGuid": {
               "description": "MailboxGuid as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "MailboxOwnerMasterAccountSid": {
               "description": "MailboxOwnerMasterAccountSid as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "MailboxOwnerSid": {
               "description": "MailboxOwnerSid as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "MailboxOwnerUPN": {
               "description": "MailboxOwnerUPN as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Members": {
               "description": "Teams members [{UPN, Role, DisplayName}] (flattened so that the whole list can be searched, as detection rules do).",
               "x-es-type": "flattened",
-              "anyOf": [
-                {
-                  "type": "object"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "object"
-                  }
-                }
-              ]
+              "type": [
+                "object",
+                "array"
+              ],
+              "items": {
+                "type": "object"
+              }
             },
             "Message": {
               "description": "Message text (a Message object goes to MessageObject).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "MessageDate": {
               "description": "MessageDate as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "MessageId": {
               "description": "MessageId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "MessageObject": {
               "description": "Teams/Copilot Message when it is an object (a string Message stays in o365.audit.Message).",
               "x-es-type": "flattened",
-              "anyOf": [
-                {
-                  "type": "object"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "object"
-                  }
-                }
-              ]
+              "type": [
+                "object",
+                "array"
+              ],
+              "items": {
+                "type": "object"
+              }
+            },
+            "MessageSizeInBytes": {
+              "description": "Teams message size in bytes (kept as string).",
+              "x-es-type": "keyword",
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "MessageTime": {
               "description": "MessageTime as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Messages": {
               "description": "Messages of an aggregated Exchange or Teams record.",
@@ -3139,197 +2527,145 @@ export const auditDocumentSchema: SchemaObject = {
             "ModifiedProperties": {
               "description": "Modified properties keyed by property Name (dots and spaces replaced by _), each holding NewValue and OldValue, e.g. Role_DisplayName.NewValue. Repeated names get a _<n> suffix; more than 500 entries set _truncated. A string is kept in _raw.",
               "x-es-type": "flattened",
-              "anyOf": [
-                {
-                  "type": "object"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "object"
-                  }
-                }
-              ]
+              "type": [
+                "object",
+                "array"
+              ],
+              "items": {
+                "type": "object"
+              }
             },
             "ModifiedPropertyNames": {
               "description": "Names of modified properties when ModifiedProperties is a plain list of names (Exchange item records).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Name": {
               "description": "Alert title (alerts) or setting name (Teams settings).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "NetworkMessageId": {
               "description": "NetworkMessageId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "NewValue": {
               "description": "New setting value (Teams settings events).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "NonPIIParameters": {
               "description": "NonPIIParameters as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ObjectDisplayName": {
               "description": "ObjectDisplayName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ObjectId": {
               "description": "Object of the operation: SharePoint URL, Exchange identity, Entra resource or target.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ObjectType": {
               "description": "ObjectType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "OldValue": {
               "description": "Old setting value (Teams settings events).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Operation": {
               "description": "Operation as received (also event.action).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "OperationCount": {
               "description": "Number of aggregated operations (ExchangeItemAggregated); numbers sent as strings or floats are converted.",
               "x-es-type": "long",
-              "anyOf": [
-                {
-                  "type": "integer"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "integer"
-                  }
-                }
-              ]
+              "type": [
+                "integer",
+                "array"
+              ],
+              "items": {
+                "type": "integer"
+              }
             },
             "OperationId": {
               "description": "OperationId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "OperationProperties": {
               "description": "Operation properties [{Name, Value}] (Exchange aggregated records, Power BI), parsed from JSON text when sent as a string.",
@@ -3342,32 +2678,24 @@ export const auditDocumentSchema: SchemaObject = {
                 "Name": {
                   "description": "Property name.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "Value": {
                   "description": "Property value.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 }
               },
               "additionalProperties": {
@@ -3379,32 +2707,24 @@ export const auditDocumentSchema: SchemaObject = {
                   "Name": {
                     "description": "Property name.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "Value": {
                     "description": "Property value.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   }
                 },
                 "additionalProperties": {
@@ -3415,122 +2735,90 @@ export const auditDocumentSchema: SchemaObject = {
             "OrganizationId": {
               "description": "OrganizationId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "OrganizationName": {
               "description": "OrganizationName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "OriginalDeliveryLocation": {
               "description": "OriginalDeliveryLocation as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "OriginatingServer": {
               "description": "OriginatingServer as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "P1Sender": {
               "description": "P1Sender as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "P1SenderDomain": {
               "description": "P1SenderDomain as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "P2Sender": {
               "description": "P2Sender as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "P2SenderDomain": {
               "description": "P2SenderDomain as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Parameters": {
               "description": "Cmdlet parameters keyed by Name (from the [{Name, Value}] list; dots and spaces in names become _; repeated names give a list; at most 200 names, then _truncated). A non-JSON string is kept in _raw.",
@@ -3543,302 +2831,222 @@ export const auditDocumentSchema: SchemaObject = {
                 "AccessRights": {
                   "description": "Cmdlet parameter AccessRights.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "AllowFederatedUsers": {
                   "description": "Cmdlet parameter AllowFederatedUsers.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "AllowGuestUser": {
                   "description": "Cmdlet parameter AllowGuestUser.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "BlindCopyTo": {
                   "description": "Cmdlet parameter BlindCopyTo.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "BodyContainsWords": {
                   "description": "Cmdlet parameter BodyContainsWords.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "DeleteMessage": {
                   "description": "Cmdlet parameter DeleteMessage.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "Enabled": {
                   "description": "Cmdlet parameter Enabled.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "ForwardAsAttachmentTo": {
                   "description": "Cmdlet parameter ForwardAsAttachmentTo.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "ForwardTo": {
                   "description": "Cmdlet parameter ForwardTo.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "ForwardingAddress": {
                   "description": "Cmdlet parameter ForwardingAddress.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "ForwardingSmtpAddress": {
                   "description": "Cmdlet parameter ForwardingSmtpAddress.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "GrantSendOnBehalfTo": {
                   "description": "Cmdlet parameter GrantSendOnBehalfTo.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "Identity": {
                   "description": "Cmdlet parameter Identity.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "MoveToFolder": {
                   "description": "Cmdlet parameter MoveToFolder.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "RedirectMessageTo": {
                   "description": "Cmdlet parameter RedirectMessageTo.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "RedirectTo": {
                   "description": "Cmdlet parameter RedirectTo.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "RedirectToRecipients": {
                   "description": "Cmdlet parameter RedirectToRecipients.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "SubjectContainsWords": {
                   "description": "Cmdlet parameter SubjectContainsWords.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "WithinSizeRangeMinimum": {
                   "description": "Cmdlet parameter WithinSizeRangeMinimum.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "_raw": {
                   "description": "Cmdlet parameter _raw.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 }
               },
               "additionalProperties": {
@@ -3850,302 +3058,222 @@ export const auditDocumentSchema: SchemaObject = {
                   "AccessRights": {
                     "description": "Cmdlet parameter AccessRights.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "AllowFederatedUsers": {
                     "description": "Cmdlet parameter AllowFederatedUsers.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "AllowGuestUser": {
                     "description": "Cmdlet parameter AllowGuestUser.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "BlindCopyTo": {
                     "description": "Cmdlet parameter BlindCopyTo.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "BodyContainsWords": {
                     "description": "Cmdlet parameter BodyContainsWords.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "DeleteMessage": {
                     "description": "Cmdlet parameter DeleteMessage.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "Enabled": {
                     "description": "Cmdlet parameter Enabled.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "ForwardAsAttachmentTo": {
                     "description": "Cmdlet parameter ForwardAsAttachmentTo.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "ForwardTo": {
                     "description": "Cmdlet parameter ForwardTo.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "ForwardingAddress": {
                     "description": "Cmdlet parameter ForwardingAddress.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "ForwardingSmtpAddress": {
                     "description": "Cmdlet parameter ForwardingSmtpAddress.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "GrantSendOnBehalfTo": {
                     "description": "Cmdlet parameter GrantSendOnBehalfTo.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "Identity": {
                     "description": "Cmdlet parameter Identity.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "MoveToFolder": {
                     "description": "Cmdlet parameter MoveToFolder.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "RedirectMessageTo": {
                     "description": "Cmdlet parameter RedirectMessageTo.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "RedirectTo": {
                     "description": "Cmdlet parameter RedirectTo.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "RedirectToRecipients": {
                     "description": "Cmdlet parameter RedirectToRecipients.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "SubjectContainsWords": {
                     "description": "Cmdlet parameter SubjectContainsWords.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "WithinSizeRangeMinimum": {
                     "description": "Cmdlet parameter WithinSizeRangeMinimum.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "_raw": {
                     "description": "Cmdlet parameter _raw.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   }
                 },
                 "additionalProperties": {
@@ -4164,62 +3292,46 @@ export const auditDocumentSchema: SchemaObject = {
                 "HasForeignTenantUsers": {
                   "description": "Chat has users of another tenant.",
                   "x-es-type": "boolean",
-                  "anyOf": [
-                    {
-                      "type": "boolean"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "boolean"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "boolean",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "boolean"
+                  }
                 },
                 "HasGuestUsers": {
                   "description": "Chat has guest users.",
                   "x-es-type": "boolean",
-                  "anyOf": [
-                    {
-                      "type": "boolean"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "boolean"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "boolean",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "boolean"
+                  }
                 },
                 "HasOtherGuestUsers": {
                   "description": "Chat has other guest users.",
                   "x-es-type": "boolean",
-                  "anyOf": [
-                    {
-                      "type": "boolean"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "boolean"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "boolean",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "boolean"
+                  }
                 },
                 "HasUnauthenticatedUsers": {
                   "description": "Chat has unauthenticated users.",
                   "x-es-type": "boolean",
-                  "anyOf": [
-                    {
-                      "type": "boolean"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "boolean"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "boolean",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "boolean"
+                  }
                 }
               },
               "additionalProperties": {
@@ -4231,62 +3343,46 @@ export const auditDocumentSchema: SchemaObject = {
                   "HasForeignTenantUsers": {
                     "description": "Chat has users of another tenant.",
                     "x-es-type": "boolean",
-                    "anyOf": [
-                      {
-                        "type": "boolean"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "boolean"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "boolean",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "boolean"
+                    }
                   },
                   "HasGuestUsers": {
                     "description": "Chat has guest users.",
                     "x-es-type": "boolean",
-                    "anyOf": [
-                      {
-                        "type": "boolean"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "boolean"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "boolean",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "boolean"
+                    }
                   },
                   "HasOtherGuestUsers": {
                     "description": "Chat has other guest users.",
                     "x-es-type": "boolean",
-                    "anyOf": [
-                      {
-                        "type": "boolean"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "boolean"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "boolean",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "boolean"
+                    }
                   },
                   "HasUnauthenticatedUsers": {
                     "description": "Chat has unauthenticated users.",
                     "x-es-type": "boolean",
-                    "anyOf": [
-                      {
-                        "type": "boolean"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "boolean"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "boolean",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "boolean"
+                    }
                   }
                 },
                 "additionalProperties": {
@@ -4297,167 +3393,123 @@ export const auditDocumentSchema: SchemaObject = {
             "PhishConfidenceLevel": {
               "description": "PhishConfidenceLevel as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Platform": {
               "description": "Platform name; the numeric codes 0-5 are turned into Unknown/Windows/MacOS/iOS/Android/Web Browser.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Policy": {
               "description": "Policy as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "PolicyAction": {
               "description": "PolicyAction as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "PolicyDetails": {
               "description": "DLP policies and rules that matched (PolicyId, PolicyName, Rules[RuleId, RuleName, Actions, Severity, ConditionsMatched...]).",
               "x-es-type": "flattened",
-              "anyOf": [
-                {
-                  "type": "object"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "object"
-                  }
-                }
-              ]
+              "type": [
+                "object",
+                "array"
+              ],
+              "items": {
+                "type": "object"
+              }
             },
             "PolicyId": {
               "description": "PolicyId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Recipients": {
               "description": "Recipients as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "RecordType": {
               "description": "RecordType number, kept as a string (its name is in event.code).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "RelativeUrl": {
               "description": "RelativeUrl as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ReportMetadata": {
               "description": "Teams user concern report metadata, parsed from its JSON string.",
               "x-es-type": "flattened",
-              "anyOf": [
-                {
-                  "type": "object"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "object"
-                  }
-                }
-              ]
+              "type": [
+                "object",
+                "array"
+              ],
+              "items": {
+                "type": "object"
+              }
             },
             "RequestId": {
               "description": "RequestId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "RescanResult": {
               "description": "Defender rescan result (Id, RescanVerdict, Timestamp).",
@@ -4479,137 +3531,112 @@ export const auditDocumentSchema: SchemaObject = {
             "ResultCount": {
               "description": "ResultCount as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ResultStatus": {
               "description": "ResultStatus as received (event.outcome has the normalised value).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "ResultStatusDetail": {
               "description": "ResultStatusDetail as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "RunningTime": {
               "description": "RunningTime as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Scope": {
               "description": "Scope as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SearchQueryText": {
               "description": "SharePoint search query text.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SecurityComplianceCenterEventType": {
               "description": "SecurityComplianceCenterEventType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SendAsUserSmtp": {
               "description": "SendAsUserSmtp as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SendOnBehalfOfUserSmtp": {
               "description": "SendOnBehalfOfUserSmtp as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
+            },
+            "Sender": {
+              "description": "Sender when it is a string (a Sender object goes to SenderEntity).",
+              "x-es-type": "keyword",
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SenderEntity": {
               "description": "Teams message sender when Sender is an object (UPN, DisplayName, MRI, OrganizationId, UserObjectId).",
@@ -4631,47 +3658,35 @@ export const auditDocumentSchema: SchemaObject = {
             "SenderIP": {
               "description": "SenderIP as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SenderIp": {
               "description": "SenderIp as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SensitiveInfoDetectionIsIncluded": {
               "description": "Whether DLP detected values are included.",
               "x-es-type": "boolean",
-              "anyOf": [
-                {
-                  "type": "boolean"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "boolean"
-                  }
-                }
-              ]
+              "type": [
+                "boolean",
+                "array"
+              ],
+              "items": {
+                "type": "boolean"
+              }
             },
             "SensitivityLabelEventData": {
               "description": "Sensitivity label event data.",
@@ -4693,32 +3708,24 @@ export const auditDocumentSchema: SchemaObject = {
             "SessionId": {
               "description": "SessionId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Severity": {
               "description": "Severity as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SharePointMetaData": {
               "description": "DLP SharePoint file metadata (From, FileName, FilePathUrl, FileOwner, SiteCollectionUrl, UniqueId, LastModifiedTime...).",
@@ -4740,332 +3747,244 @@ export const auditDocumentSchema: SchemaObject = {
             "SharingType": {
               "description": "SharingType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Site": {
               "description": "Site as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SiteUrl": {
               "description": "SiteUrl as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Source": {
               "description": "Source as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SourceFileExtension": {
               "description": "SourceFileExtension as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SourceFileName": {
               "description": "SourceFileName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SourceName": {
               "description": "SourceName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SourceRelativeUrl": {
               "description": "SourceRelativeUrl as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "StartTime": {
               "description": "StartTime as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "StartTimeUtc": {
               "description": "StartTimeUtc as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Status": {
               "description": "Status as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SubAirAdminActionTypeMail": {
               "description": "SubAirAdminActionTypeMail as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Subject": {
               "description": "Subject as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SubmissionConfidenceLevel": {
               "description": "SubmissionConfidenceLevel as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SubmissionContentSubType": {
               "description": "SubmissionContentSubType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SubmissionContentType": {
               "description": "SubmissionContentType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SubmissionId": {
               "description": "SubmissionId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SubmissionState": {
               "description": "SubmissionState as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SubmissionType": {
               "description": "SubmissionType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Submitter": {
               "description": "Submitter as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SubmitterId": {
               "description": "SubmitterId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SupportTicketId": {
               "description": "SupportTicketId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "SystemOverrides": {
               "description": "Defender system overrides [{Details, FinalOverride, Result, Source}].",
@@ -5095,32 +4014,24 @@ export const auditDocumentSchema: SchemaObject = {
                 "ID": {
                   "description": "Target id.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 },
                 "Type": {
                   "description": "IdentityType number kept as string.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 }
               },
               "additionalProperties": {
@@ -5132,32 +4043,24 @@ export const auditDocumentSchema: SchemaObject = {
                   "ID": {
                     "description": "Target id.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   },
                   "Type": {
                     "description": "IdentityType number kept as string.",
                     "x-es-type": "keyword",
-                    "anyOf": [
-                      {
-                        "type": "string"
-                      },
-                      {
-                        "type": "array",
-                        "items": {
-                          "type": "string"
-                        }
-                      }
-                    ]
+                    "type": [
+                      "string",
+                      "array"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
                   }
                 },
                 "additionalProperties": {
@@ -5168,377 +4071,288 @@ export const auditDocumentSchema: SchemaObject = {
             "TargetContextId": {
               "description": "TargetContextId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "TargetUserId": {
               "description": "TargetUserId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "TargetUserOrGroupName": {
               "description": "TargetUserOrGroupName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "TargetUserOrGroupType": {
               "description": "TargetUserOrGroupType as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "TargetYammerUserId": {
               "description": "TargetYammerUserId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "TeamGuid": {
               "description": "TeamGuid as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "TeamName": {
               "description": "TeamName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Timestamp": {
               "description": "Timestamp as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "TokenObjectId": {
               "description": "TokenObjectId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "TokenTenantId": {
               "description": "TokenTenantId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "UniqueSharingId": {
               "description": "UniqueSharingId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "UserAgent": {
               "description": "UserAgent as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
+            },
+            "UserDomain": {
+              "description": "Entra account logon user domain (RecordType 9).",
+              "x-es-type": "keyword",
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "UserId": {
               "description": "UPN or name of the acting user, original casing (also user.id).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "UserIp": {
               "description": "UserIp as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "UserKey": {
               "description": "UserKey as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "UserServicePlan": {
               "description": "UserServicePlan as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "UserSharedWith": {
               "description": "UserSharedWith as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "UserType": {
               "description": "UserType enum number kept as string (0 Regular, 2 Admin, 3 DCAdmin, 4 System, 5 Application, 6 ServicePrincipal, ... 10 Guest).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Verdict": {
               "description": "Verdict as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Version": {
               "description": "Record schema version kept as string.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "WebId": {
               "description": "WebId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "Workload": {
               "description": "Workload as received (also event.provider).",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "WorkspaceId": {
               "description": "WorkspaceId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "WorkspaceName": {
               "description": "WorkspaceName as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "YammerNetworkId": {
               "description": "YammerNetworkId as received.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             }
           },
           "additionalProperties": {
@@ -5554,17 +4368,13 @@ export const auditDocumentSchema: SchemaObject = {
         "id": {
           "description": "Unique identifier for the organization.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         }
       },
       "additionalProperties": false
@@ -5614,62 +4424,46 @@ export const auditDocumentSchema: SchemaObject = {
         "category": {
           "description": "A categorization value keyword used by the entity using the rule for detection of this event.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "id": {
           "description": "A rule ID that is unique within the scope of an agent, observer, or other entity using the rule for detection of this event.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "name": {
           "description": "The name of the rule or signature generating the event.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "ruleset": {
           "description": "Name of the ruleset, policy, group, or parent category in which the rule used to generate this event is a member.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         }
       },
       "additionalProperties": false
@@ -5680,65 +4474,53 @@ export const auditDocumentSchema: SchemaObject = {
         "address": {
           "description": "Some event server addresses are defined ambiguously. The event will sometimes list an IP, a domain or a unix socket.  You should always store the raw address in the `.address` field.\nThen it should be duplicated to `.ip` or `.domain`, depending on which one it is.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "domain": {
           "description": "The domain name of the server system.\nThis value may be a host name, a fully qualified domain name, or another host naming format. The value may derive from the original event or be added from enrichment.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "ip": {
           "description": "IP address of the server (IPv4 or IPv6).",
           "x-es-type": "ip",
+          "type": [
+            "string",
+            "array"
+          ],
+          "tsType": "string | string[]",
           "anyOf": [
             {
-              "type": "string",
-              "tsType": "string",
-              "anyOf": [
-                {
-                  "format": "ipv4"
-                },
-                {
-                  "format": "ipv6"
-                }
-              ]
+              "format": "ipv4"
             },
             {
-              "type": "array",
-              "items": {
-                "type": "string",
-                "tsType": "string",
-                "anyOf": [
-                  {
-                    "format": "ipv4"
-                  },
-                  {
-                    "format": "ipv6"
-                  }
-                ]
-              }
+              "format": "ipv6"
             }
-          ]
+          ],
+          "items": {
+            "type": "string",
+            "tsType": "string",
+            "anyOf": [
+              {
+                "format": "ipv4"
+              },
+              {
+                "format": "ipv6"
+              }
+            ]
+          }
         }
       },
       "additionalProperties": false
@@ -5752,17 +4534,13 @@ export const auditDocumentSchema: SchemaObject = {
             "number": {
               "description": "Unique number allocated to the autonomous system. The autonomous system number (ASN) uniquely identifies each network on the Internet.",
               "x-es-type": "long",
-              "anyOf": [
-                {
-                  "type": "integer"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "integer"
-                  }
-                }
-              ]
+              "type": [
+                "integer",
+                "array"
+              ],
+              "items": {
+                "type": "integer"
+              }
             },
             "organization": {
               "type": "object",
@@ -5770,17 +4548,13 @@ export const auditDocumentSchema: SchemaObject = {
                 "name": {
                   "description": "Organization name.",
                   "x-es-type": "keyword",
-                  "anyOf": [
-                    {
-                      "type": "string"
-                    },
-                    {
-                      "type": "array",
-                      "items": {
-                        "type": "string"
-                      }
-                    }
-                  ]
+                  "type": [
+                    "string",
+                    "array"
+                  ],
+                  "items": {
+                    "type": "string"
+                  }
                 }
               },
               "additionalProperties": false
@@ -5794,62 +4568,46 @@ export const auditDocumentSchema: SchemaObject = {
             "city_name": {
               "description": "City name.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "continent_name": {
               "description": "Name of the continent.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "country_iso_code": {
               "description": "Country ISO code.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "country_name": {
               "description": "Country name.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "location": {
               "description": "Longitude and latitude.",
@@ -5887,32 +4645,24 @@ export const auditDocumentSchema: SchemaObject = {
             "region_iso_code": {
               "description": "Region ISO code.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "region_name": {
               "description": "Region name.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             }
           },
           "additionalProperties": false
@@ -5920,50 +4670,42 @@ export const auditDocumentSchema: SchemaObject = {
         "ip": {
           "description": "IP address of the source (IPv4 or IPv6).",
           "x-es-type": "ip",
+          "type": [
+            "string",
+            "array"
+          ],
+          "tsType": "string | string[]",
           "anyOf": [
             {
-              "type": "string",
-              "tsType": "string",
-              "anyOf": [
-                {
-                  "format": "ipv4"
-                },
-                {
-                  "format": "ipv6"
-                }
-              ]
+              "format": "ipv4"
             },
             {
-              "type": "array",
-              "items": {
-                "type": "string",
-                "tsType": "string",
-                "anyOf": [
-                  {
-                    "format": "ipv4"
-                  },
-                  {
-                    "format": "ipv6"
-                  }
-                ]
-              }
+              "format": "ipv6"
             }
-          ]
+          ],
+          "items": {
+            "type": "string",
+            "tsType": "string",
+            "anyOf": [
+              {
+                "format": "ipv4"
+              },
+              {
+                "format": "ipv6"
+              }
+            ]
+          }
         },
         "port": {
           "description": "Port of the source.",
           "x-es-type": "long",
-          "anyOf": [
-            {
-              "type": "integer"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "integer"
-              }
-            }
-          ]
+          "type": [
+            "integer",
+            "array"
+          ],
+          "items": {
+            "type": "integer"
+          }
         }
       },
       "additionalProperties": false
@@ -5982,77 +4724,57 @@ export const auditDocumentSchema: SchemaObject = {
         "domain": {
           "description": "Domain of the url, such as \"www.elastic.co\".\nIn some cases a URL may refer to an IP and/or port directly, without a domain name. In this case, the IP address would go to the `domain` field.\nIf the URL contains a literal IPv6 address enclosed by `[` and `]` (IETF RFC 2732), the `[` and `]` characters should also be captured in the `domain` field.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "original": {
           "description": "Unmodified original url as seen in the event source.\nNote that in network monitoring, the observed URL may be a full URL, whereas in access logs, the URL is often just represented as a path.\nThis field is meant to represent the URL as it was observed, complete or not.",
           "x-es-type": "wildcard",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "path": {
           "description": "Path of the request, such as \"/search\".",
           "x-es-type": "wildcard",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "port": {
           "description": "Port of the request, such as 443.",
           "x-es-type": "long",
-          "anyOf": [
-            {
-              "type": "integer"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "integer"
-              }
-            }
-          ]
+          "type": [
+            "integer",
+            "array"
+          ],
+          "items": {
+            "type": "integer"
+          }
         },
         "scheme": {
           "description": "Scheme of the request, such as \"https\".\nNote: The `:` is not part of the scheme.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         }
       },
       "additionalProperties": false
@@ -6063,62 +4785,46 @@ export const auditDocumentSchema: SchemaObject = {
         "domain": {
           "description": "Name of the directory the user is a member of.\nFor example, an LDAP or Active Directory domain name.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "email": {
           "description": "User email address.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "id": {
           "description": "Unique identifier of the user.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "name": {
           "description": "Short name or login of the user.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "target": {
           "type": "object",
@@ -6126,62 +4832,46 @@ export const auditDocumentSchema: SchemaObject = {
             "domain": {
               "description": "Name of the directory the user is a member of.\nFor example, an LDAP or Active Directory domain name.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "email": {
               "description": "User email address.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "id": {
               "description": "Unique identifier of the user.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "name": {
               "description": "Short name or login of the user.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             }
           },
           "additionalProperties": false
@@ -6198,17 +4888,13 @@ export const auditDocumentSchema: SchemaObject = {
             "name": {
               "description": "Name of the device.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             }
           },
           "additionalProperties": false
@@ -6216,32 +4902,24 @@ export const auditDocumentSchema: SchemaObject = {
         "name": {
           "description": "Name of the user agent.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "original": {
           "description": "Unparsed user_agent string.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         },
         "os": {
           "type": "object",
@@ -6249,47 +4927,35 @@ export const auditDocumentSchema: SchemaObject = {
             "full": {
               "description": "Operating system name, including the version or code name.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "name": {
               "description": "Operating system name, without the version.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             },
             "version": {
               "description": "Operating system version as a raw string.",
               "x-es-type": "keyword",
-              "anyOf": [
-                {
-                  "type": "string"
-                },
-                {
-                  "type": "array",
-                  "items": {
-                    "type": "string"
-                  }
-                }
-              ]
+              "type": [
+                "string",
+                "array"
+              ],
+              "items": {
+                "type": "string"
+              }
             }
           },
           "additionalProperties": false
@@ -6297,17 +4963,13 @@ export const auditDocumentSchema: SchemaObject = {
         "version": {
           "description": "Version of the user agent.",
           "x-es-type": "keyword",
-          "anyOf": [
-            {
-              "type": "string"
-            },
-            {
-              "type": "array",
-              "items": {
-                "type": "string"
-              }
-            }
-          ]
+          "type": [
+            "string",
+            "array"
+          ],
+          "items": {
+            "type": "string"
+          }
         }
       },
       "additionalProperties": false

@@ -71,6 +71,10 @@ export function describeSchema(schema: Record<string, unknown>): string {
   if (anyOf && anyOf.length === 2 && anyOf[1]?.type === 'array') return `${describeSchema(anyOf[0]!)} or an array of them`;
   if (anyOf && !schema.type) return anyOf.map(describeSchema).join(' or ');
   if (schema.type === 'array' && schema.items) return `an array of ${describeSchema(schema.items as Record<string, unknown>)}`;
+  const union = schema.type as unknown[];
+  if (Array.isArray(union) && union.length === 2 && union[1] === 'array' && schema.items) {
+    return `${describeSchema(schema.items as Record<string, unknown>)} or an array of them`;
+  }
   const types = ([] as unknown[]).concat(schema.type ?? []).map((t) => ARTICLE[String(t)] ?? `a ${String(t)}`);
   let text = types.join(' or ') || 'a value';
   if (schema.pattern === '^-?[0-9]+$') text = text.replace('a string', 'a string of digits');
