@@ -1,5 +1,5 @@
 // audit/{contentId}: resolves the blob, answers AF20050/51/52 where due, and streams the JSON array
-// in ~64 KiB chunks with back-pressure, so a blob of any size costs one chunk of memory. A cut
+// in ~128 KiB chunks with back-pressure, so a blob of any size costs one chunk of memory. A cut
 // sends part of the body and then destroys the socket.
 
 import type { ServerResponse } from 'node:http';
@@ -7,7 +7,7 @@ import type { SimContext, TenantState } from './context.js';
 import type { Feed } from './data-model.js';
 import { drained, sendAfError } from './http.js';
 
-const CHUNK = 64 * 1024;
+const CHUNK = 128 * 1024;
 
 export type BlobLookup = { feed: Feed; b: number } | { error: 'malformed' | 'unknown' };
 
@@ -44,33 +44,60 @@ export async function streamBlob(ctx: SimContext, res: ServerResponse, feed: Fee
   const n = feed.count(b) + feed.dupCount(b, ctx.faults.share('duplicateRecords'));
   const cutAt = cutFraction === undefined ? -1 : Math.floor(n * cutFraction);
   res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
-  let buf = '[';
+  // Records are encoded straight into a fresh buffer per chunk: one flatten + copy per record, and
+  // the socket gets bytes, not a deep string rope to flatten and encode.
+  let chunk = Buffer.allocUnsafe(CHUNK);
+  let pos = 0;
   let bytes = 0;
   let served = 0;
+  const flush = async (): Promise<boolean> => {
+    if (pos === 0) return true;
+    const out = chunk.subarray(0, pos);
+    bytes += pos;
+    chunk = Buffer.allocUnsafe(CHUNK);
+    pos = 0;
+    const ok = res.write(out);
+    if (res.destroyed) return false;
+    return ok || (await drained(res));
+  };
+  /** Makes room for `s`; false when the client went away. Only awaits when a chunk is full. */
+  const room = async (s: string): Promise<boolean> => {
+    if (!(await flush())) return false;
+    if (s.length * 3 > CHUNK) {
+      // Larger than a chunk (a huge record): send it as it is.
+      bytes += Buffer.byteLength(s);
+      const ok = res.write(s);
+      return !res.destroyed && (ok || (await drained(res)));
+    }
+    pos += chunk.write(s, pos, 'utf8');
+    return true;
+  };
+  // utf8 needs at most 3 bytes per UTF-16 unit: go through room() when the worst case might not fit.
+  const put = (s: string): boolean | Promise<boolean> => {
+    if (pos + s.length * 3 > CHUNK) return room(s);
+    pos += chunk.write(s, pos, 'utf8');
+    return true;
+  };
+  if (!(await put('['))) return;
   for (let j = 0; j < n; j++) {
     const [sb, sr] = feed.recordRef(b, j);
     const rec = feed.record(sb, sr);
     if (j === cutAt) {
-      buf += (j > 0 ? ',' : '') + rec.slice(0, rec.length >> 1);
+      if (!(await put((j > 0 ? ',' : '') + rec.slice(0, rec.length >> 1)))) return;
       ctx.stats.raw.cutBodies++;
       ctx.stats.raw.recordsServed += served;
-      ctx.stats.raw.bytesServed += bytes + buf.length;
-      res.write(buf, () => res.socket?.destroy());
+      ctx.stats.raw.bytesServed += bytes + pos;
+      res.write(chunk.subarray(0, pos), () => res.socket?.destroy());
       return;
     }
-    buf += j > 0 ? `,${rec}` : rec;
+    const r = put(j > 0 ? `,${rec}` : rec);
+    if (r !== true && !(await r)) return;
     served++;
-    if (buf.length >= CHUNK) {
-      bytes += buf.length;
-      const ok = res.write(buf);
-      buf = '';
-      if (res.destroyed) return;
-      if (!ok && !(await drained(res))) return;
-    }
   }
-  buf += ']';
-  bytes += buf.length;
-  res.end(buf);
+  if (!(await put(']'))) return;
+  const last = chunk.subarray(0, pos);
+  bytes += pos;
+  res.end(last);
   if (!count) return;
   ctx.stats.raw.blobsServed++;
   ctx.stats.raw.recordsServed += served;

@@ -84,6 +84,17 @@ describe('records', () => {
   });
 });
 
+describe('large records', () => {
+  it('streams records bigger than a write chunk intact', async () => {
+    const { sim, c, t } = await boot({ contentTypes: ['Audit.General'], blobsPerContentType: 1, recordsPerBlob: 5, recordSizeTarget: 60_000 });
+    const token = await c.token(t);
+    const { descriptors } = await naiveFetchAll(sim, c, t, 'Audit.General', 7 * HOUR);
+    const recs = JSON.parse((await c.get(`${descriptors[0]!.contentUri}?PublisherIdentifier=x`, token)).text) as Array<{ Id: string }>;
+    expect(recs.map((r) => r.Id)).toEqual([...sim.groundTruth(t.tenantId, 'Audit.General')]);
+    expect(JSON.stringify(recs[0]).length).toBeGreaterThan(59_000);
+  });
+});
+
 describe('determinism', () => {
   it('repeats tenants, descriptors and blob bodies by seed, and differs across seeds', async () => {
     const now = Date.UTC(2024, 5, 1, 8);

@@ -8,6 +8,7 @@
 // complete listing, so it hides nothing.
 
 import { createServer } from 'node:https';
+import { DEFAULT_CIPHERS as tlsDefaultCiphers } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { Catalog } from './catalog.js';
 import type { SimContext, TenantState } from './context.js';
@@ -104,8 +105,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return { pub, index: i, readDlp: sp.readDlp ?? true, auditDisabled: sp.auditDisabled ?? false, subs, feeds };
   });
 
-  const main = createServer({ key: creds.keyPem, cert: creds.certPem });
-  const foreign = createServer({ key: creds.keyPem, cert: creds.certPem });
+  // AES-128-GCM first: blob bodies dominate the CPU, and it encrypts ~30% faster than AES-256.
+  const tlsOptions = {
+    key: creds.keyPem,
+    cert: creds.certPem,
+    ciphers: `TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:${tlsDefaultCiphers}`,
+    honorCipherOrder: true,
+  };
+  const main = createServer(tlsOptions);
+  const foreign = createServer(tlsOptions);
   const [port, foreignPort] = await Promise.all([listen(main, options.port ?? 0), listen(foreign, 0)]);
   const origin = `https://127.0.0.1:${port}`;
 

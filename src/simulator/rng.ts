@@ -70,12 +70,12 @@ function hex32(u: number): string {
   return (HEX[u >>> 24] as string) + HEX[(u >>> 16) & 255] + HEX[(u >>> 8) & 255] + HEX[u & 255];
 }
 
-/** RFC 4122 version-4 shaped GUID from 128 bits. */
+/** RFC 4122 version-4 shaped GUID from 128 bits (table lookups only: this is the hottest helper). */
 export function guid(a: number, b: number, c: number, d: number): string {
-  const bHex = hex32(b);
+  const H = HEX as readonly string[];
   const c2 = ((c >>> 16) & 0x0fff) | 0x4000;
   const c3 = (c & 0x3fff) | 0x8000;
-  return `${hex32(a)}-${bHex.slice(0, 4)}-${c2.toString(16)}-${c3.toString(16)}-${bHex.slice(4)}${hex32(d)}`;
+  return `${H[a >>> 24]}${H[(a >>> 16) & 255]}${H[(a >>> 8) & 255]}${H[a & 255]}-${H[b >>> 24]}${H[(b >>> 16) & 255]}-${H[c2 >>> 8]}${H[c2 & 255]}-${H[c3 >>> 8]}${H[c3 & 255]}-${H[(b >>> 8) & 255]}${H[b & 255]}${H[d >>> 24]}${H[(d >>> 16) & 255]}${H[(d >>> 8) & 255]}${H[d & 255]}`;
 }
 
 /** Lower-case hex of n bytes drawn from a stream. */
