@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { CloudName } from '../auth/clouds.js';
 import { registerSecret, scrub } from '../logging/redact.js';
+import type { O365AuditConfigFile, Tenant } from '../generated/config.js';
 import type { OutputConfig } from '../outputs/registry.js';
 import { parseDuration } from './duration.js';
 import { interpolateEnv } from './interpolate.js';
@@ -90,48 +91,10 @@ class FileReader {
   }
 }
 
-interface RawTenant {
-  tenant_id: string;
-  client_id: string;
-  client_secret?: string;
-  client_secret_file?: string;
-  certificate?: { private_key_file: string; certificate_file?: string; thumbprint?: string };
-  cloud?: CloudName;
-  login_url?: string;
-  api_url?: string;
-  content_types?: string[];
-  label?: string;
-  publisher_identifier?: string;
-  proxy?: string;
-  ca_file?: string;
-}
-
-interface RawOutput {
-  type: 'file' | 'stdout';
-  path?: string;
-  name?: string;
-}
-
-interface RawConfig {
-  tenants: RawTenant[];
-  content_types?: string[];
-  interval?: string;
-  initial_interval?: string;
-  only_future_events?: boolean;
-  state_dir?: string;
-  output?: RawOutput;
-  outputs?: RawOutput[];
-  window?: string;
-  lookback?: string;
-  blob_concurrency?: number;
-  request_timeout?: string;
-  blob_timeout?: string;
-  commit_interval?: string;
-  retry?: { max_attempts?: number; base_delay?: string; max_delay?: string };
-  log_level?: LogLevel;
-  proxy?: string;
-  ca_file?: string;
-}
+// The file's shape, generated from the schema (scripts/gen-types.ts): the schema is the one source.
+type RawConfig = O365AuditConfigFile;
+type RawTenant = Tenant;
+type RawOutput = NonNullable<O365AuditConfigFile['output']>;
 
 function ms(value: string | undefined, key: string): number {
   // Values were validated against the same grammar; the default comes from the schema.

@@ -23,7 +23,7 @@ async function expectExactlyOnce(s: Simulator, out: string, before: number): Pro
     duplicated: 0,
     unexpected: 0,
     malformed: 0,
-  }, 300_000);
+  });
 }
 
 describe('crash safety (end to end)', () => {

@@ -10,7 +10,7 @@ import { toCollectorLogger } from '../../logging/logger.js';
 import { scrub } from '../../logging/redact.js';
 import { loadContext, LOG_LEVELS } from '../context.js';
 import { EXIT_FAILURES, EXIT_OK } from '../exit-codes.js';
-import { explainError } from '../explain.js';
+import { explainError, isAuditLogDisabled } from '../explain.js';
 import { decodeJwtClaims } from '../jwt.js';
 import { tenantEndpoints, tenantToken } from '../tenant-token.js';
 import type { Logger } from '../../collector/types.js';
@@ -21,7 +21,7 @@ const READ_DLP = 'ActivityFeed.ReadDlp';
 type Level = 'ok' | 'warn' | 'fail' | 'info';
 const TAG: Record<Level, string> = { ok: '  ok  ', warn: '  warn', fail: '  FAIL', info: '  info' };
 
-class Report {
+export class Report {
   failed = false;
   private out: string[] = [];
   line(level: Level, text: string, advice: string[] = []): void {
@@ -133,6 +133,11 @@ export async function checkTenant(tenant: TenantConfig, config: AppConfig, o: { 
         r.line('ok', `${ct.padEnd(26)} subscription was ${status}; started now (first content can take up to 12 hours)`);
       } catch (err) {
         const e = explainError(err, tenant.cloud);
+        if (isAuditLogDisabled(err)) {
+          // Tenant-wide: the other content types would fail the same way.
+          r.line('fail', e.what, e.advice);
+          break;
+        }
         r.line('fail', `${ct.padEnd(26)} starting the subscription failed: ${e.what}`, e.advice);
       }
     }

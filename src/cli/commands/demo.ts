@@ -54,6 +54,8 @@ function demoConfigYaml(sim: Simulator): string {
     'state_dir: state\n' +
     'output: { type: file, path: o365.ndjson }\n' +
     'initial_interval: 1d\n' +
+    '# Records Microsoft repeats are dropped by Id within the lookback; the simulator repeats them hours apart.\n' +
+    'lookback: 6h\n' +
     'blob_concurrency: 4\n' +
     'retry: { max_attempts: 6, base_delay: 1s, max_delay: 2s }\n'
   );
@@ -80,7 +82,6 @@ async function demo(flags: DemoFlags): Promise<number> {
           duplicateRecords: 0.2,
           expiredContent: 0.05,
           foreignContentUri: 0.05,
-          foreignNextPage: 0.2,
           missingSubscription: 0.3,
         }
       : {},
@@ -95,7 +96,7 @@ async function demo(flags: DemoFlags): Promise<number> {
     const config = await loadConfigFile(configPath);
     const ndjsonPath = join(dir, 'o365.ndjson');
 
-    out(`Simulator: ${sim.tenants.length} tenant(s) at ${sim.apiUrl}${flags.faults ? ', faults on (throttling, 5xx, cut bodies, duplicates, expired and foreign URLs)' : ''}`);
+    out(`Simulator: ${sim.tenants.length} tenant(s) at ${sim.apiUrl}${flags.faults ? ', faults on (throttling, 5xx, cut bodies, duplicates, expired blobs, foreign content URLs, missing subscriptions)' : ''}`);
     out(`Config:    ${configPath}`);
     out(`Output:    ${ndjsonPath}`);
     out();
