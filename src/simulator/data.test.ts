@@ -119,7 +119,9 @@ describe('scale', () => {
   it('a 1,000,000-record config starts and lists without allocating the records', async () => {
     globalThis.gc?.();
     const before = process.memoryUsage().heapUsed;
+    const t0 = Date.now();
     const { sim, c, t } = await boot({ contentTypes: ['Audit.Exchange'], blobsPerContentType: 2000, recordsPerBlob: 500, pageSize: 1000, spanMs: 20 * HOUR });
+    expect(Date.now() - t0, 'start (certificates, servers, feeds) under 2 s').toBeLessThan(2000);
     const token = await c.token(t);
     let listed = 0;
     const root = `${sim.apiUrl}/api/v1.0/${t.tenantId}/activity/feed`;
