@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { O365AuditError } from '../../src/errors.js';
 import { ElasticsearchOutput, type ElasticsearchOutputConfig } from '../../src/outputs/elasticsearch/es-output.js';
-import { countDocs, createFixture, hasIngest, nodeUrl, startBulkProxy, waitForCount, type BulkProxy } from './outputs-helpers.js';
+import { contentTypeOf, sampleRecords } from '../../src/outputs/http/test-records.js';
+import { call, countDocs, createFixture, hasIngest, nodeUrl, startBulkProxy, waitForCount, type BulkProxy } from './outputs-helpers.js';
 
 const meta = { tenantId: 'tenant-1', contentType: 'Audit.General', contentId: 'c1' };
 const record = (i: number, recordType: unknown = 15): string =>
@@ -178,4 +179,26 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
     expect(err.message).toMatch(/setup/);
     expect(o.stats().deadLettered).toBe(0);
   });
+
+  it('indexes real records through the installed ECS pipeline (setup_on_start) with nothing dead-lettered', async (ctx) => {
+    if (!ingest) ctx.skip();
+    const namespace = `outputs_${engine.slice(0, 2)}_${process.pid}`;
+    const dlq = join(dir, `dlq-real-${engine}.ndjson`);
+    const o = new ElasticsearchOutput({ type: engine, hosts: [base], namespace, setupOnStart: true, flushIntervalMs: 0, retry: fast, deadLetterPath: dlq }, { stateDir: dir });
+    open.push(o);
+    const index = `logs-o365.audit-${namespace}`;
+    try {
+      await o.open(undefined);
+      const records = sampleRecords();
+      for (const r of records) await o.write(r, { tenantId: 'tenant-1', contentType: contentTypeOf(r), contentId: 'c' });
+      await o.flushTo(o.mark());
+      expect(o.stats()).toMatchObject({ confirmed: records.length, created: records.length, deadLettered: 0 });
+      expect(await countDocs(base, index)).toBe(records.length);
+      const hit = (await call(base, 'GET', `/${index}/_search?size=1`)).json.hits.hits[0]._source as Record<string, unknown>;
+      expect(hit['@timestamp']).toBeDefined();
+    } finally {
+      await call(base, 'DELETE', engine === 'opensearch' ? `/_data_stream/${index}` : `/${index}`);
+    }
+  });
 });
+

@@ -135,17 +135,27 @@ describe('elasticsearch output (fake cluster)', () => {
     expect(() => new ElasticsearchOutput({ type: 'elasticsearch', hosts: [rx.url] }, {})).toThrow(ConfigError);
   });
 
-  it('runs the setup hook on open when setup_on_start is set, with the auth header', async () => {
+  it('runs setup on open when setup_on_start is set, with the credentials and namespace', async () => {
     const seen: unknown[] = [];
     const o = new ElasticsearchOutput(
-      { type: 'opensearch', hosts: [rx.url], username: 'u', password: 'p', setupOnStart: true },
-      { stateDir: dir, setup: async (t) => void seen.push(t) },
+      { type: 'opensearch', hosts: [rx.url], username: 'u', password: 'p', namespace: 'prod', setupOnStart: true },
+      { stateDir: dir, setup: async (opts) => void seen.push({ ...opts, logger: undefined }) },
     );
     out = o;
     await o.open(undefined);
-    expect(seen).toEqual([
-      { engine: 'opensearch', hosts: [rx.url], headers: { authorization: 'Basic ' + Buffer.from('u:p').toString('base64') }, ca: undefined, namespace: 'default', index: 'logs-o365.audit-default' },
-    ]);
+    expect(seen).toEqual([{ url: rx.url, auth: { username: 'u', password: 'p' }, caPem: undefined, namespace: 'prod', logger: undefined }]);
+    const failing = new ElasticsearchOutput(
+      { type: 'elasticsearch', hosts: [rx.url], setupOnStart: true },
+      {
+        stateDir: dir,
+        setup: async () => {
+          throw new Error('boom');
+        },
+      },
+    );
+    const err = (await failing.open(undefined).catch((e: unknown) => e)) as O365AuditError;
+    expect(err.code).toBe('O365_ERR_OUTPUT');
+    await failing.close();
   });
 
   it('sends through the OpenSearch client the same way', async () => {

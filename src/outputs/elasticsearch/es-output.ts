@@ -19,7 +19,8 @@ import { DEFAULT_RETRY, parseRetryAfter, retryDelay, sleep, type RetryPolicy } f
 import type { Output, OutputPosition, RecordMeta } from '../types.js';
 import { BULK_FILTER_PATH, DOCUMENT_REQUEST_ERRORS, bulkBody, bulkItem, itemRaw, readBulkResponse, type BulkItem, type ItemError } from './bulk.js';
 import { DeadLetterFile, type DeadLetter } from './dead-letter.js';
-import { TransportFailure, authHeader, createTransport, type BulkTransport, type Engine } from './transport.js';
+import type { SetupOptions } from '../../integration/setup/setup.js';
+import { TransportFailure, createTransport, type BulkTransport, type Engine } from './transport.js';
 
 /** Normalised (camelCase) config of one elasticsearch/opensearch output, as the registry passes it. */
 export interface ElasticsearchOutputConfig {
@@ -49,23 +50,14 @@ export interface ElasticsearchOutputConfig {
   setupOnStart?: boolean;
 }
 
-/** What the setup step needs to reach the cluster. `headers` carries the Authorization (a secret). */
-export interface EsSetupTarget {
-  engine: Engine;
-  hosts: string[];
-  headers: Record<string, string>;
-  ca?: string;
-  namespace: string;
-  index: string;
-}
-
-export type EsSetupHook = (target: EsSetupTarget) => Promise<void>;
+/** The `setup` step (src/integration/setup): installs templates and pipelines. Replaceable in tests. */
+export type EsSetupHook = (options: SetupOptions) => Promise<unknown>;
 
 export interface ElasticsearchOutputDeps {
   logger?: Logger;
   /** Where the default dead-letter file goes. */
   stateDir?: string;
-  /** Runs for `setup_on_start` (src/integration/setup). */
+  /** Runs for `setup_on_start`; default: src/integration/setup's setup(). */
   setup?: EsSetupHook;
   /** Replaces the HTTP transport (tests). */
   transport?: BulkTransport;
@@ -109,8 +101,8 @@ export class ElasticsearchOutput implements Output {
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`Output "${this.name}": ${u.protocol} URLs are not supported (http or https)`, 'output.hosts');
     }
     this.namespace = config.namespace ?? ES_DEFAULTS.namespace;
-    if (!/^[a-z0-9][a-z0-9_.]{0,99}$/.test(this.namespace)) {
-      throw new ConfigError(`Output "${this.name}": namespace "${this.namespace}" must be lower case letters, digits, "_" or "." (no "-")`, 'output.namespace');
+    if (!/^[a-z0-9_]{1,100}$/.test(this.namespace)) {
+      throw new ConfigError(`Output "${this.name}": namespace "${this.namespace}" must be lower case letters, digits and "_" (no "-")`, 'output.namespace');
     }
     this.index = config.index ?? `logs-o365.audit-${this.namespace}`;
     if (!/^[a-z0-9][^\\/*?"<>| ,#:A-Z]*$/.test(this.index)) {
@@ -150,23 +142,23 @@ export class ElasticsearchOutput implements Output {
 
   async open(_committed: OutputPosition | undefined): Promise<void> {
     if (!this.config.setupOnStart) return;
-    if (this.deps.setup === undefined) {
-      this.deps.logger?.warn({ output: this.name }, 'setup_on_start is set but no setup step is available; run `o365-audit setup`');
-      return;
-    }
-    const auth = authHeader(this.config);
+    const c = this.config;
+    const run = this.deps.setup ?? (await import('../../integration/setup/setup.js')).setup;
+    const logger = this.deps.logger;
     try {
-      await this.deps.setup({
-        engine: this.engine,
-        hosts: this.config.hosts,
-        headers: auth === undefined ? {} : { authorization: auth },
-        ca: this.config.ca,
+      await run({
+        url: c.hosts[0]!,
+        auth: c.apiKey !== undefined ? { apiKey: c.apiKey } : c.username !== undefined ? { username: c.username, password: c.password ?? '' } : undefined,
+        caPem: c.ca,
         namespace: this.namespace,
-        index: this.index,
+        logger: logger && { info: (m: string) => logger.info({ output: this.name }, m), warn: (m: string) => logger.warn({ output: this.name }, m) },
       });
     } catch (err) {
       if (err instanceof O365AuditError) throw err;
-      throw new OutputError(`Output "${this.name}": setup of templates and pipelines failed`, { context: { output: this.name }, cause: err });
+      throw new OutputError(`Output "${this.name}": installing the index template and pipelines failed: ${(err as Error).message}`, {
+        context: { output: this.name },
+        cause: err,
+      });
     }
   }
 

@@ -7,7 +7,6 @@ export {
   type ElasticsearchOutputDeps,
   type ElasticsearchOutputStats,
   type EsSetupHook,
-  type EsSetupTarget,
 } from './es-output.js';
 export { normaliseElasticsearchOutput, type RawElasticsearchOutput } from './config.js';
 export type { Engine } from './transport.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { O365AuditError } from '../../errors.js';
+import { ConfigError, O365AuditError } from '../../errors.js';
 import { HttpOutput, type HttpOutputConfig } from './http-output.js';
 import { gate, isPending, startReceiver, type TestReceiver } from './test-server.js';
 
@@ -135,6 +135,18 @@ describe('http output', () => {
     expect(rx.requests.length).toBe(0);
     await new Promise((r) => setTimeout(r, 300));
     expect(lines()).toEqual([rec(7)]);
+  });
+
+  it('turns credentials in the URL into basic auth, and refuses bad URLs', async () => {
+    const u = new URL(rx.url);
+    u.username = 'us%40er';
+    u.password = 'p:w';
+    const o = make({ url: u.href });
+    await o.write(rec(1), meta);
+    await o.flushTo(o.mark());
+    expect(rx.requests[0]!.headers.authorization).toBe('Basic ' + Buffer.from('us@er:p:w').toString('base64'));
+    expect(() => new HttpOutput({ type: 'http', url: 'nope' })).toThrow(ConfigError);
+    expect(() => new HttpOutput({ type: 'http', url: 'ftp://x/' })).toThrow(ConfigError);
   });
 
   it('wraps records for Wazuh and frames a JSON array, with a bearer token', async () => {

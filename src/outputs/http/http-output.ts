@@ -4,7 +4,7 @@
 
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Logger } from '../../collector/types.js';
-import { OutputError } from '../../errors.js';
+import { ConfigError, OutputError } from '../../errors.js';
 import type { Output, OutputPosition, RecordMeta } from '../types.js';
 import { formatRecord, type RecordFormat } from '../wazuh/format.js';
 import { DEFAULT_RETRY, parseRetryAfter, retryDelay, sleep, type RetryPolicy } from './backoff.js';
@@ -59,7 +59,18 @@ export class HttpOutput implements Output {
 
   constructor(config: HttpOutputConfig, deps: HttpOutputDeps = {}) {
     this.name = config.name ?? 'http';
-    this.url = new URL(config.url);
+    let url: URL;
+    try {
+      url = new URL(config.url);
+    } catch {
+      throw new ConfigError(`Output "${this.name}": url is not a URL`, 'output.url');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`Output "${this.name}": ${url.protocol} URLs are not supported (http or https)`, 'output.url');
+    // Credentials in the URL become basic auth (unless auth is configured) and leave the URL, which is logged.
+    const urlAuth = url.username !== '' ? { kind: 'basic' as const, username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } : undefined;
+    url.username = url.password = '';
+    this.url = url;
+    const auth = config.auth ?? urlAuth;
     this.format = config.format ?? 'raw';
     this.encoding = config.encoding ?? 'ndjson';
     this.logger = deps.logger;
@@ -69,10 +80,10 @@ export class HttpOutput implements Output {
       'content-type': this.encoding === 'ndjson' ? 'application/x-ndjson' : 'application/json',
       ...lowerKeys(config.headers ?? {}),
     };
-    if (config.auth?.kind === 'basic') {
-      this.headers.authorization = 'Basic ' + Buffer.from(`${config.auth.username}:${config.auth.password}`).toString('base64');
-    } else if (config.auth?.kind === 'bearer') {
-      this.headers.authorization = `Bearer ${config.auth.token}`;
+    if (auth?.kind === 'basic') {
+      this.headers.authorization = 'Basic ' + Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
+    } else if (auth?.kind === 'bearer') {
+      this.headers.authorization = `Bearer ${auth.token}`;
     }
     this.dispatcher = new Agent({
       connect: config.ca ? { ca: config.ca } : {},
