@@ -159,17 +159,19 @@ function valueSchema(def: FieldDef, type: string): JsonSchema {
 /**
  * Elasticsearch takes an array for any field: `T | T[]`, or `T[]` only with `normalize: [array]`.
  * `@timestamp` (a data stream needs exactly one) and constant_keyword fields take a single value.
+ * A null is accepted like Elasticsearch and elastic-package do: it stands for a missing value.
  */
 function arrayOrSingle(def: FieldDef, item: JsonSchema): JsonSchema {
-  if (def.normalize.includes('array')) return { type: 'array', items: item };
+  if (def.normalize.includes('array')) return { type: ['array', 'null'], items: item };
   if (def.name === '@timestamp' || def.type === 'constant_keyword') return item;
   // A type union is much cheaper for ajv to compile than anyOf and reports the failing item
   // itself; string keywords (pattern, format) do not apply to the array. enum/const would.
   if (typeof item.type === 'string' && !('enum' in item) && !('const' in item)) {
     const { type, tsType, ...constraints } = item;
-    return { type: [type, 'array'], ...(tsType ? { tsType: `${String(tsType)} | ${String(tsType)}[]` } : {}), ...constraints, items: item };
+    const ts = tsType ? { tsType: `${String(tsType)} | ${String(tsType)}[] | null` } : {};
+    return { type: [type, 'array', 'null'], ...ts, ...constraints, items: item };
   }
-  return { anyOf: [item, { type: 'array', items: item }] };
+  return { anyOf: [item, { type: 'array', items: item }, { type: 'null' }] };
 }
 
 function leafSchema(def: FieldDef): JsonSchema {
@@ -181,6 +183,7 @@ function leafSchema(def: FieldDef): JsonSchema {
         { type: 'object', properties: { lat: { type: 'number' }, lon: { type: 'number' } }, required: ['lat', 'lon'], additionalProperties: false },
         { type: 'string' },
         { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 3 },
+        { type: 'null' },
       ],
     };
     return withDescription({ 'x-es-type': def.type, ...point }, def);
@@ -214,7 +217,7 @@ function dynamicRef(def: FieldDef, type: string, definitions: Definitions): Json
       title: `Dynamic ${type}`,
       description: `A value under an object mapped by a dynamic template (object_type ${type}): a ${type}, an object of such values at any depth, or an array of them.`,
       'x-es-type': type,
-      type: jsonType === 'object' ? ['object', 'array'] : [jsonType, 'object', 'array'],
+      type: jsonType === 'object' ? ['object', 'array', 'null'] : [jsonType, 'object', 'array', 'null'],
       ...constraints,
       additionalProperties: ref,
       items: ref,
@@ -252,12 +255,12 @@ function nodeSchema(node: Node, path: string, definitions: Definitions): JsonSch
   const object: JsonSchema = { type: 'object' };
   if (Object.keys(properties).length > 0) object.properties = properties;
   object.additionalProperties = additional;
-  if (kind === 'nested') return withDescription({ 'x-es-type': kind, type: 'array', items: object }, def);
+  if (kind === 'nested') return withDescription({ 'x-es-type': kind, type: ['array', 'null'], items: object }, def);
   if (kind === 'object') {
     // An object field takes one object or an array of objects (never a concrete value).
-    if (def!.normalize.includes('array')) return withDescription({ 'x-es-type': kind, type: 'array', items: object }, def);
+    if (def!.normalize.includes('array')) return withDescription({ 'x-es-type': kind, type: ['array', 'null'], items: object }, def);
     const { type: _type, ...rest } = object;
-    return withDescription({ 'x-es-type': kind, type: ['object', 'array'], ...rest, items: object }, def);
+    return withDescription({ 'x-es-type': kind, type: ['object', 'array', 'null'], ...rest, items: object }, def);
   }
   return withDescription(def ? { 'x-es-type': kind, ...object } : object, def);
 }

@@ -14,22 +14,27 @@ function cell(text: unknown): string {
     .trim();
 }
 
+/** What a (sub)schema accepts, in a few words for a table cell (null, "missing", is left out). */
 function typeOf(schema: JsonSchema): string {
   if (schema.const !== undefined) return `const ${JSON.stringify(schema.const)}`;
-  const type = schema.type;
-  let base = Array.isArray(type) ? type.join(' | ') : typeof type === 'string' ? type : '';
-  if (schema.pattern === '^-?[0-9]+$') base = base.replace('string', 'string of digits');
-  if (base === 'array' && schema.items && typeof schema.items === 'object') return `array of ${typeOf(schema.items as JsonSchema)}`;
-  if (Array.isArray(schema.anyOf)) {
-    const formats = (schema.anyOf as JsonSchema[]).map((s) => s.format);
-    if (formats.every((f) => typeof f === 'string')) return `${base} (${formats.join(' or ')})`;
-    const parts = (schema.anyOf as JsonSchema[]).map(typeOf);
-    if (parts.length === 2 && parts[1] === `array of ${parts[0]}`) return `${parts[0]} or array of ${parts[0]}`;
-    return base ? `${base} (${parts.join(' or ')})` : parts.join(' or ');
+  const anyOf = (schema.anyOf as JsonSchema[] | undefined)?.filter((s) => s.type !== 'null');
+  const types = ([] as unknown[]).concat(schema.type ?? []).filter((t) => t !== 'null').map(String);
+  if (anyOf && types.length === 0) {
+    const parts = anyOf.map(typeOf);
+    if (parts.length === 2 && parts[1] === `array of ${parts[0]}`) return `${parts[0]}, or an array of them`;
+    return parts.join(' or ');
   }
-  if (schema.format) return `${base} (${String(schema.format)})`;
-  if (schema.pattern && base.includes('string') && !base.includes('digits')) return `${base} (${schema.pattern === DATE_PATTERN ? 'date' : 'pattern'})`;
-  return base || 'any';
+  let single = types.filter((t) => t !== 'array').join(' | ');
+  if (schema.pattern === '^-?[0-9]+$') single = single.replace('string', 'string of digits');
+  else if (schema.pattern === DATE_PATTERN) single += ' (date)';
+  else if (schema.pattern && single.includes('string')) single += ' (pattern)';
+  if (Array.isArray(schema.enum)) single += ' (allowed values)';
+  if (typeof schema.format === 'string') single += ` (${schema.format})`;
+  if (anyOf?.every((s) => typeof s.format === 'string')) single += ` (${anyOf.map((s) => s.format).join(' or ')})`;
+  if (!types.includes('array')) return single || 'any';
+  const item = schema.items && typeof schema.items === 'object' ? typeOf(schema.items as JsonSchema) : 'any';
+  if (!single) return `array of ${item}`;
+  return item === single || (schema.items as JsonSchema | undefined)?.$ref ? `${single}, or an array of them` : `${single}, or an array of ${item}`;
 }
 
 function knownValuesTable(title: string, values: Record<string, string>): string {

@@ -12,7 +12,8 @@ export type DynamicKeyword =
   | {
       [k: string]: DynamicKeyword;
     }
-  | DynamicKeyword[];
+  | DynamicKeyword[]
+  | null;
 
 /**
  * One output document of the o365-audit integration (ECS plus o365.audit.*), as the ingest pipeline writes it to Elasticsearch. Every field must be declared in fields/: an undeclared field is an error, except below flattened fields and objects without sub-fields. Keys are nested objects, not dotted names. Any field may hold an array of its type unless it is an array-only (normalize: array) field.
@@ -27,20 +28,20 @@ export interface AuditDocument {
      * Some event client addresses are defined ambiguously. The event will sometimes list an IP, a domain or a unix socket.  You should always store the raw address in the `.address` field.
      * Then it should be duplicated to `.ip` or `.domain`, depending on which one it is.
      */
-    address?: string | string[];
+    address?: string | string[] | null;
     /**
      * The domain name of the client system.
      * This value may be a host name, a fully qualified domain name, or another host naming format. The value may derive from the original event or be added from enrichment.
      */
-    domain?: string | string[];
+    domain?: string | string[] | null;
     /**
      * IP address of the client (IPv4 or IPv6).
      */
-    ip?: string | string[];
+    ip?: string | string[] | null;
     /**
      * Port of the client.
      */
-    port?: number | number[];
+    port?: number | number[] | null;
   };
   data_stream?: {
     /**
@@ -62,123 +63,127 @@ export interface AuditDocument {
      * On iOS, this value must be equal to the vendor identifier (https://developer.apple.com/documentation/uikit/uidevice/1620059-identifierforvendor). On Android, this value must be equal to the Firebase Installation ID or a globally unique UUID which is persisted across sessions in your application.
      * For GDPR and data protection law reasons this identifier should not carry information that would allow to identify a user.
      */
-    id?: string | string[];
+    id?: string | string[] | null;
   };
   ecs?: {
     /**
      * ECS version this event conforms to. `ecs.version` is a required field and must exist in all events.
      * When querying across multiple indices -- which may conform to slightly different ECS versions -- this field lets integrations adjust to the schema version of the events.
      */
-    version?: string | string[];
+    version?: string | string[] | null;
   };
   email?: {
     /**
      * A list of objects describing the attachment files sent along with an email message.
      */
-    attachments?: {
-      file?: {
-        /**
-         * Attachment file extension, excluding the leading dot.
-         */
-        extension?: string | string[];
-        /**
-         * Name of the attachment file including the file extension.
-         */
-        name?: string | string[];
-        /**
-         * Attachment file size in bytes.
-         */
-        size?: number | number[];
-      };
-    }[];
+    attachments?:
+      | {
+          file?: {
+            /**
+             * Attachment file extension, excluding the leading dot.
+             */
+            extension?: string | string[] | null;
+            /**
+             * Name of the attachment file including the file extension.
+             */
+            name?: string | string[] | null;
+            /**
+             * Attachment file size in bytes.
+             */
+            size?: number | number[] | null;
+          };
+        }[]
+      | null;
     bcc?: {
       /**
        * The email address of BCC recipient
        */
-      address?: string[];
+      address?: string[] | null;
     };
     cc?: {
       /**
        * The email address of CC recipient
        */
-      address?: string[];
+      address?: string[] | null;
     };
     from?: {
       /**
        * The email address of the sender, typically from the RFC 5322 `From:` header field.
        */
-      address?: string[];
+      address?: string[] | null;
     };
     /**
      * Unique identifier given to the email by the source that created the event.
      * Identifier is not persistent across hops.
      */
-    local_id?: string | string[];
+    local_id?: string | string[] | null;
     /**
      * Identifier from the RFC 5322 `Message-ID:` email header that refers to a particular email message.
      */
-    message_id?: string | string[];
+    message_id?: string | string[] | null;
     sender?: {
       /**
        * Per RFC 5322, specifies the address responsible for the actual transmission of the message.
        */
-      address?: string | string[];
+      address?: string | string[] | null;
     };
     /**
      * A brief summary of the topic of the message.
      */
-    subject?: string | string[];
+    subject?: string | string[] | null;
     to?: {
       /**
        * The email address of recipient
        */
-      address?: string[];
+      address?: string[] | null;
     };
   };
   error?: {
     /**
      * Error message.
      */
-    message?: string | string[];
+    message?: string | string[] | null;
   };
   event?: {
     /**
      * The action captured by the event.
      * This describes the information in the event. It is more specific than `event.category`. Examples are `group-add`, `process-started`, `file-created`. The value is normally defined by the implementer.
      */
-    action?: string | string[];
+    action?: string | string[] | null;
     /**
      * This is one of four ECS Categorization Fields, and indicates the second level in the ECS category hierarchy.
      * `event.category` represents the "big buckets" of ECS categories. For example, filtering on `event.category:process` yields all events relating to process activity. This field is closely related to `event.type`, which is used as a subcategory.
      * This field is an array. This will allow proper categorization of some events that fall in multiple categories.
      */
-    category?: (
-      | 'api'
-      | 'authentication'
-      | 'configuration'
-      | 'database'
-      | 'driver'
-      | 'email'
-      | 'file'
-      | 'host'
-      | 'iam'
-      | 'intrusion_detection'
-      | 'library'
-      | 'malware'
-      | 'network'
-      | 'package'
-      | 'process'
-      | 'registry'
-      | 'session'
-      | 'threat'
-      | 'vulnerability'
-      | 'web'
-    )[];
+    category?:
+      | (
+          | 'api'
+          | 'authentication'
+          | 'configuration'
+          | 'database'
+          | 'driver'
+          | 'email'
+          | 'file'
+          | 'host'
+          | 'iam'
+          | 'intrusion_detection'
+          | 'library'
+          | 'malware'
+          | 'network'
+          | 'package'
+          | 'process'
+          | 'registry'
+          | 'session'
+          | 'threat'
+          | 'vulnerability'
+          | 'web'
+        )[]
+      | null;
     /**
      * Identification code for this event, if one exists.
      * Some event sources use event codes to identify messages unambiguously, regardless of message language or wording adjustments over time. An example of this is the Windows Event ID.
      */
-    code?: string | string[];
+    code?: string | string[] | null;
     /**
      * Event dataset (always o365.audit).
      */
@@ -186,13 +191,13 @@ export interface AuditDocument {
     /**
      * Unique ID to describe the event.
      */
-    id?: string | string[];
+    id?: string | string[] | null;
     /**
      * Timestamp when an event arrived in the central data store.
      * This is different from `@timestamp`, which is when the event originally occurred.  It's also different from `event.created`, which is meant to capture the first time an agent saw the event.
      * In normal conditions, assuming no tampering, the timestamps should chronologically look like this: `@timestamp` < `event.created` < `event.ingested`.
      */
-    ingested?: string | string[];
+    ingested?: string | string[] | null;
     /**
      * This is one of four ECS Categorization Fields, and indicates the highest level in the ECS category hierarchy.
      * `event.kind` gives high-level information about what type of information the event contains, without being specific to the contents of the event. For example, values of this field distinguish alert events from metric events.
@@ -200,7 +205,8 @@ export interface AuditDocument {
      */
     kind?:
       | ('alert' | 'asset' | 'enrichment' | 'event' | 'metric' | 'state' | 'pipeline_error' | 'signal')
-      | ('alert' | 'asset' | 'enrichment' | 'event' | 'metric' | 'state' | 'pipeline_error' | 'signal')[];
+      | ('alert' | 'asset' | 'enrichment' | 'event' | 'metric' | 'state' | 'pipeline_error' | 'signal')[]
+      | null;
     /**
      * Event module (always o365).
      */
@@ -209,7 +215,7 @@ export interface AuditDocument {
      * Raw text message of entire event. Used to demonstrate log integrity or where the full log message (before splitting it up in multiple parts) may be required, e.g. for reindex.
      * This field is not indexed and doc_values are disabled. It cannot be searched, but it can be retrieved from `_source`. If users wish to override this and index this field, please see `Field data types` in the `Elasticsearch Reference`.
      */
-    original?: string | string[];
+    original?: string | string[] | null;
     /**
      * This is one of four ECS Categorization Fields, and indicates the lowest level in the ECS category hierarchy.
      * `event.outcome` simply denotes whether the event represents a success or a failure from the perspective of the entity that produced the event.
@@ -217,94 +223,96 @@ export interface AuditDocument {
      * Also note that in the case of a compound event (a single event that contains multiple logical events), this field should be populated with the value that best captures the overall success or failure from the perspective of the event producer.
      * Further note that not all events will have an associated outcome. For example, this field is generally not populated for metric events, events with `event.type:info`, or any events for which an outcome does not make logical sense.
      */
-    outcome?: ('failure' | 'success' | 'unknown') | ('failure' | 'success' | 'unknown')[];
+    outcome?: ('failure' | 'success' | 'unknown') | ('failure' | 'success' | 'unknown')[] | null;
     /**
      * Source of the event.
      * Event transports such as Syslog or the Windows Event Log typically mention the source of an event. It can be the name of the software that generated the event (e.g. Sysmon, httpd), or of a subsystem of the operating system (kernel, Microsoft-Windows-Security-Auditing).
      */
-    provider?: string | string[];
+    provider?: string | string[] | null;
     /**
      * The numeric severity of the event according to your event source.
      * What the different severity values mean can be different between sources and use cases. It's up to the implementer to make sure severities are consistent across events from the same source.
      * The Syslog severity belongs in `log.syslog.severity.code`. `event.severity` is meant to represent the severity according to the event source (e.g. firewall, IDS). If the event source does not publish its own severity, you may optionally copy the `log.syslog.severity.code` to `event.severity`.
      */
-    severity?: number | number[];
+    severity?: number | number[] | null;
     /**
      * This is one of four ECS Categorization Fields, and indicates the third level in the ECS category hierarchy.
      * `event.type` represents a categorization "sub-bucket" that, when used along with the `event.category` field values, enables filtering events down to a level appropriate for single visualization.
      * This field is an array. This will allow proper categorization of some events that fall in multiple event types.
      */
-    type?: (
-      | 'access'
-      | 'admin'
-      | 'allowed'
-      | 'change'
-      | 'connection'
-      | 'creation'
-      | 'deletion'
-      | 'denied'
-      | 'device'
-      | 'end'
-      | 'error'
-      | 'group'
-      | 'indicator'
-      | 'info'
-      | 'installation'
-      | 'protocol'
-      | 'start'
-      | 'user'
-    )[];
+    type?:
+      | (
+          | 'access'
+          | 'admin'
+          | 'allowed'
+          | 'change'
+          | 'connection'
+          | 'creation'
+          | 'deletion'
+          | 'denied'
+          | 'device'
+          | 'end'
+          | 'error'
+          | 'group'
+          | 'indicator'
+          | 'info'
+          | 'installation'
+          | 'protocol'
+          | 'start'
+          | 'user'
+        )[]
+      | null;
   };
   file?: {
     /**
      * Directory where the file is located. It should include the drive letter, when appropriate.
      */
-    directory?: string | string[];
+    directory?: string | string[] | null;
     /**
      * File extension, excluding the leading dot.
      * Note that when the file name has multiple extensions (example.tar.gz), only the last one should be captured ("gz", not "tar.gz").
      */
-    extension?: string | string[];
+    extension?: string | string[] | null;
     /**
      * Name of the file including the extension, without the directory.
      */
-    name?: string | string[];
+    name?: string | string[] | null;
     /**
      * File owner's username.
      */
-    owner?: string | string[];
+    owner?: string | string[] | null;
     /**
      * Full path to the file, including the file name. It should include the drive letter, when appropriate.
      */
-    path?: string | string[];
+    path?: string | string[] | null;
     /**
      * File size in bytes.
      * Only relevant when `file.type` is "file".
      */
-    size?: number | number[];
+    size?: number | number[] | null;
   };
   group?: {
     /**
      * Unique identifier for the group on the system/platform.
      */
-    id?: string | string[];
+    id?: string | string[] | null;
     /**
      * Name of the group.
      */
-    name?: string | string[];
+    name?: string | string[] | null;
   };
   /**
    * For log events the message field contains the log message, optimized for viewing in a log viewer.
    * For structured logs without an original message field, other fields can be concatenated to form a human-readable summary of the event.
    * If multiple messages exist, they can be combined into one message.
    */
-  message?: string | string[];
+  message?: string | string[] | null;
   network?: {
     /**
      * In the OSI Model this would be the Network Layer. ipv4, ipv6, ipsec, pim, etc
      * The field value must be normalized to lowercase for querying.
      */
-    type?: string | string[];
+    type?: string | string[] | null;
   };
   o365?: {
     /**
@@ -314,7 +322,7 @@ export interface AuditDocument {
       /**
        * AadAppId as received.
        */
-      AadAppId?: string | string[];
+      AadAppId?: string | string[] | null;
       /**
        * Automated investigation actions (AirInvestigation); JSON strings parsed. Open shape.
        */
@@ -324,11 +332,12 @@ export interface AuditDocument {
           }
         | {
             [k: string]: unknown;
-          }[];
+          }[]
+        | null;
       /**
        * Activity as received.
        */
-      Activity?: string | string[];
+      Activity?: string | string[] | null;
       /**
        * Entra audit actors [{ID, Type}] (Type is an IdentityType number kept as string).
        */
@@ -337,44 +346,45 @@ export interface AuditDocument {
             /**
              * Actor id.
              */
-            ID?: string | string[];
+            ID?: string | string[] | null;
             /**
              * IdentityType number kept as string.
              */
-            Type?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Type?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Actor id.
              */
-            ID?: string | string[];
+            ID?: string | string[] | null;
             /**
              * IdentityType number kept as string.
              */
-            Type?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
-          }[];
+            Type?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
+          }[]
+        | null;
       /**
        * ActorContextId as received.
        */
-      ActorContextId?: string | string[];
+      ActorContextId?: string | string[] | null;
       /**
        * ActorInfoString as received.
        */
-      ActorInfoString?: string | string[];
+      ActorInfoString?: string | string[] | null;
       /**
        * Entra actor IP as received.
        */
-      ActorIpAddress?: string | string[];
+      ActorIpAddress?: string | string[] | null;
       /**
        * ActorUserId as received.
        */
-      ActorUserId?: string | string[];
+      ActorUserId?: string | string[] | null;
       /**
        * ActorYammerUserId as received.
        */
-      ActorYammerUserId?: string | string[];
+      ActorYammerUserId?: string | string[] | null;
       /**
        * Additional data [{Name, Value}].
        */
@@ -384,7 +394,8 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * AdditionalInfo (Power BI and others), parsed from JSON text when sent as a string. Open shape; text that is not JSON is kept in _raw.
        */
@@ -394,7 +405,8 @@ export interface AuditDocument {
           }
         | {
             [k: string]: unknown;
-          }[];
+          }[]
+        | null;
       /**
        * Exchange items affected by a group operation (Id, Subject, ParentFolder, InternetMessageId...).
        */
@@ -403,32 +415,33 @@ export interface AuditDocument {
             /**
              * Subject of an affected item.
              */
-            Subject?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Subject?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Subject of an affected item.
              */
-            Subject?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
-          }[];
+            Subject?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
+          }[]
+        | null;
       /**
        * AirAdminActionSource as received.
        */
-      AirAdminActionSource?: string | string[];
+      AirAdminActionSource?: string | string[] | null;
       /**
        * AirAdminActionType as received.
        */
-      AirAdminActionType?: string | string[];
+      AirAdminActionType?: string | string[] | null;
       /**
        * AlertEntityId as received.
        */
-      AlertEntityId?: string | string[];
+      AlertEntityId?: string | string[] | null;
       /**
        * AlertId as received.
        */
-      AlertId?: string | string[];
+      AlertId?: string | string[] | null;
       /**
        * Alert links [{AlertLinkHref}].
        */
@@ -438,11 +451,12 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * AlertType as received.
        */
-      AlertType?: string | string[];
+      AlertType?: string | string[] | null;
       /**
        * Application access context (AADSessionId, ClientAppId, ClientAppName, CorrelationId, UniqueTokenId, IssuedAtTime, DeviceId).
        */
@@ -451,32 +465,33 @@ export interface AuditDocument {
             /**
              * Entra session id.
              */
-            AADSessionId?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            AADSessionId?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Entra session id.
              */
-            AADSessionId?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
-          }[];
+            AADSessionId?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
+          }[]
+        | null;
       /**
        * AppId as received.
        */
-      AppId?: string | string[];
+      AppId?: string | string[] | null;
       /**
        * ApplicationDisplayName as received.
        */
-      ApplicationDisplayName?: string | string[];
+      ApplicationDisplayName?: string | string[] | null;
       /**
        * Entra application (client) id.
        */
-      ApplicationId?: string | string[];
+      ApplicationId?: string | string[] | null;
       /**
        * Approver as received.
        */
-      Approver?: string | string[];
+      Approver?: string | string[] | null;
       /**
        * Defender attachment verdicts [{FileName, FileType, FileVerdict, MalwareFamily, SHA256}].
        */
@@ -486,7 +501,8 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * Defender mail authentication details [{Name, Value}].
        */
@@ -496,99 +512,100 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * AuthenticationType as received.
        */
-      AuthenticationType?: string | string[];
+      AuthenticationType?: string | string[] | null;
       /**
        * AzureActiveDirectoryEventType as received.
        */
-      AzureActiveDirectoryEventType?: string | string[];
+      AzureActiveDirectoryEventType?: string | string[] | null;
       /**
        * BCLValue as received.
        */
-      BCLValue?: string | string[];
+      BCLValue?: string | string[] | null;
       /**
        * BulkApprovalId as received.
        */
-      BulkApprovalId?: string | string[];
+      BulkApprovalId?: string | string[] | null;
       /**
        * Category as received.
        */
-      Category?: string | string[];
+      Category?: string | string[] | null;
       /**
        * ChannelGuid as received.
        */
-      ChannelGuid?: string | string[];
+      ChannelGuid?: string | string[] | null;
       /**
        * ChannelName as received.
        */
-      ChannelName?: string | string[];
+      ChannelName?: string | string[] | null;
       /**
        * ChannelType as received.
        */
-      ChannelType?: string | string[];
+      ChannelType?: string | string[] | null;
       /**
        * Teams chat name.
        */
-      ChatName?: string | string[];
+      ChatName?: string | string[] | null;
       /**
        * Teams chat thread id.
        */
-      ChatThreadId?: string | string[];
+      ChatThreadId?: string | string[] | null;
       /**
        * Client application id.
        */
-      ClientAppId?: string | string[];
+      ClientAppId?: string | string[] | null;
       /**
        * ClientApplication as received.
        */
-      ClientApplication?: string | string[];
+      ClientApplication?: string | string[] | null;
       /**
        * Client IP as received (any form; the cleaned address is in source.ip / client.ip).
        */
-      ClientIP?: string | string[];
+      ClientIP?: string | string[] | null;
       /**
        * Exchange client IP as received.
        */
-      ClientIPAddress?: string | string[];
+      ClientIPAddress?: string | string[] | null;
       /**
        * ClientInfoString as received.
        */
-      ClientInfoString?: string | string[];
+      ClientInfoString?: string | string[] | null;
       /**
        * ClientMachineName as received.
        */
-      ClientMachineName?: string | string[];
+      ClientMachineName?: string | string[] | null;
       /**
        * ClientProcessName as received.
        */
-      ClientProcessName?: string | string[];
+      ClientProcessName?: string | string[] | null;
       /**
        * ClientRequestId as received.
        */
-      ClientRequestId?: string | string[];
+      ClientRequestId?: string | string[] | null;
       /**
        * ClientVersion as received.
        */
-      ClientVersion?: string | string[];
+      ClientVersion?: string | string[] | null;
       /**
        * CmdletVersion as received.
        */
-      CmdletVersion?: string | string[];
+      CmdletVersion?: string | string[] | null;
       /**
        * Comments as received.
        */
-      Comments?: string | string[];
+      Comments?: string | string[] | null;
       /**
        * CommunicationType as received.
        */
-      CommunicationType?: string | string[];
+      CommunicationType?: string | string[] | null;
       /**
        * Connector as received.
        */
-      Connector?: string | string[];
+      Connector?: string | string[] | null;
       /**
        * Copilot interaction details (AppHost, Contexts, AccessedResources, Messages...).
        */
@@ -598,23 +615,24 @@ export interface AuditDocument {
           }
         | {
             [k: string]: unknown;
-          }[];
+          }[]
+        | null;
       /**
        * CorrelationId as received.
        */
-      CorrelationId?: string | string[];
+      CorrelationId?: string | string[] | null;
       /**
        * CreationTime as received (UTC, no zone on the wire); parsed into @timestamp.
        */
-      CreationTime?: string | string[];
+      CreationTime?: string | string[] | null;
       /**
        * Whether an Exchange group operation spans mailboxes.
        */
-      CrossMailboxOperation?: string | string[];
+      CrossMailboxOperation?: string | string[] | null;
       /**
        * CustomUniqueId as received.
        */
-      CustomUniqueId?: string | string[];
+      CustomUniqueId?: string | string[] | null;
       /**
        * Alert payload (SecurityComplianceAlerts, AirInvestigation...), parsed from its JSON string (the duplicate AM/PM QueryTime of AirInvestigation removed first). Open shape; text that is not JSON is kept in _raw.
        */
@@ -624,27 +642,28 @@ export interface AuditDocument {
           }
         | {
             [k: string]: unknown;
-          }[];
+          }[]
+        | null;
       /**
        * DataType as received.
        */
-      DataType?: string | string[];
+      DataType?: string | string[] | null;
       /**
        * DatabaseType as received.
        */
-      DatabaseType?: string | string[];
+      DatabaseType?: string | string[] | null;
       /**
        * DeepLinkUrl as received.
        */
-      DeepLinkUrl?: string | string[];
+      DeepLinkUrl?: string | string[] | null;
       /**
        * DeliveryAction as received.
        */
-      DeliveryAction?: string | string[];
+      DeliveryAction?: string | string[] | null;
       /**
        * Description as received.
        */
-      Description?: string | string[];
+      Description?: string | string[] | null;
       /**
        * Exchange destination folder (Id, Path).
        */
@@ -654,27 +673,28 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * DestinationFileExtension as received.
        */
-      DestinationFileExtension?: string | string[];
+      DestinationFileExtension?: string | string[] | null;
       /**
        * DestinationFileName as received.
        */
-      DestinationFileName?: string | string[];
+      DestinationFileName?: string | string[] | null;
       /**
        * DestinationRelativeUrl as received.
        */
-      DestinationRelativeUrl?: string | string[];
+      DestinationRelativeUrl?: string | string[] | null;
       /**
        * DetectionMethod as received.
        */
-      DetectionMethod?: string | string[];
+      DetectionMethod?: string | string[] | null;
       /**
        * DetectionType as received.
        */
-      DetectionType?: string | string[];
+      DetectionType?: string | string[] | null;
       /**
        * Entra sign-in device properties keyed by Name (Id, DisplayName, OS, BrowserType, IsCompliant, TrustType...), plus the flat Name and Value lists of the original array.
        */
@@ -683,52 +703,53 @@ export interface AuditDocument {
             /**
              * Device id (also device.id).
              */
-            Id?: string | string[];
+            Id?: string | string[] | null;
             /**
              * Device compliance.
              */
-            IsCompliant?: string | string[];
+            IsCompliant?: string | string[] | null;
             /**
              * All device property names.
              */
-            Name?: string | string[];
+            Name?: string | string[] | null;
             /**
              * All device property values (detection rules query e.g. "False").
              */
-            Value?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Value?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Device id (also device.id).
              */
-            Id?: string | string[];
+            Id?: string | string[] | null;
             /**
              * Device compliance.
              */
-            IsCompliant?: string | string[];
+            IsCompliant?: string | string[] | null;
             /**
              * All device property names.
              */
-            Name?: string | string[];
+            Name?: string | string[] | null;
             /**
              * All device property values (detection rules query e.g. "False").
              */
-            Value?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
-          }[];
+            Value?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
+          }[]
+        | null;
       /**
        * Directionality as received.
        */
-      Directionality?: string | string[];
+      Directionality?: string | string[] | null;
       /**
        * EffectiveOrganization as received.
        */
-      EffectiveOrganization?: string | string[];
+      EffectiveOrganization?: string | string[] | null;
       /**
        * EndTimeUtc as received.
        */
-      EndTimeUtc?: string | string[];
+      EndTimeUtc?: string | string[] | null;
       /**
        * DLP endpoint metadata (SensitiveInformation, EnforcementMode, FileExtension, FileType, DeviceName...).
        */
@@ -738,31 +759,32 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * EntityType as received.
        */
-      EntityType?: string | string[];
+      EntityType?: string | string[] | null;
       /**
        * Entra STS logon error code (0 = success).
        */
-      ErrorCode?: string | string[];
+      ErrorCode?: string | string[] | null;
       /**
        * Entra error number.
        */
-      ErrorNumber?: string | string[];
+      ErrorNumber?: string | string[] | null;
       /**
        * EventData as received.
        */
-      EventData?: string | string[];
+      EventData?: string | string[] | null;
       /**
        * EventDeepLink as received.
        */
-      EventDeepLink?: string | string[];
+      EventDeepLink?: string | string[] | null;
       /**
        * EventSource as received.
        */
-      EventSource?: string | string[];
+      EventSource?: string | string[] | null;
       /**
        * DLP exception information (a string is kept as Reason).
        */
@@ -772,7 +794,8 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * DLP Exchange message metadata (MessageID, From, To, CC, BCC, Subject, Sent, RecipientCount...).
        */
@@ -782,11 +805,12 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * Experience as received.
        */
-      Experience?: string | string[];
+      Experience?: string | string[] | null;
       /**
        * Extended properties keyed by Name (from the [{Name, Value}] list), e.g. RequestType, ResultStatusDetail, UserAgent.
        */
@@ -795,15 +819,15 @@ export interface AuditDocument {
             /**
              * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
              */
-            RequestType?: string | string[];
+            RequestType?: string | string[] | null;
             /**
              * Entra result detail, e.g. Redirect, Success.
              */
-            ResultStatusDetail?: string | string[];
+            ResultStatusDetail?: string | string[] | null;
             /**
              * User agent of the sign-in.
              */
-            UserAgent?: string | string[];
+            UserAgent?: string | string[] | null;
             /**
              * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
              */
@@ -813,11 +837,13 @@ export interface AuditDocument {
                 }
               | {
                   [k: string]: unknown;
-                }[];
+                }[]
+              | null;
             [k: string]:
               | DynamicKeyword
               | string
               | string[]
+              | null
               | {
                   [k: string]: unknown;
                 }
@@ -830,15 +856,15 @@ export interface AuditDocument {
             /**
              * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
              */
-            RequestType?: string | string[];
+            RequestType?: string | string[] | null;
             /**
              * Entra result detail, e.g. Redirect, Success.
              */
-            ResultStatusDetail?: string | string[];
+            ResultStatusDetail?: string | string[] | null;
             /**
              * User agent of the sign-in.
              */
-            UserAgent?: string | string[];
+            UserAgent?: string | string[] | null;
             /**
              * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
              */
@@ -848,11 +874,13 @@ export interface AuditDocument {
                 }
               | {
                   [k: string]: unknown;
-                }[];
+                }[]
+              | null;
             [k: string]:
               | DynamicKeyword
               | string
               | string[]
+              | null
               | {
                   [k: string]: unknown;
                 }
@@ -860,11 +888,12 @@ export interface AuditDocument {
                   [k: string]: unknown;
                 }[]
               | undefined;
-          }[];
+          }[]
+        | null;
       /**
        * True when the action was done by Microsoft datacenter staff, a service account or a delegated admin ("True"/"False" strings accepted).
        */
-      ExternalAccess?: boolean | boolean[];
+      ExternalAccess?: boolean | boolean[] | null;
       /**
        * Teams extra properties [{Key, Value}].
        */
@@ -874,19 +903,20 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * File size in bytes (numbers sent as strings, floats or E-notation are converted).
        */
-      FileSize?: number | number[];
+      FileSize?: number | number[] | null;
       /**
        * File size in bytes.
        */
-      FileSizeBytes?: number | number[];
+      FileSizeBytes?: number | number[] | null;
       /**
        * FilteringDate as received.
        */
-      FilteringDate?: string | string[];
+      FilteringDate?: string | string[] | null;
       /**
        * Exchange folder (Id, Path).
        */
@@ -896,7 +926,8 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * Folders of an aggregated Exchange record (Id, Path, FolderItems[...]).
        */
@@ -906,23 +937,24 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * GroupName as received.
        */
-      GroupName?: string | string[];
+      GroupName?: string | string[] | null;
       /**
        * Record Id (also event.id and the document _id).
        */
-      Id?: string | string[];
+      Id?: string | string[] | null;
       /**
        * ImplicitShare as received.
        */
-      ImplicitShare?: string | string[];
+      ImplicitShare?: string | string[] | null;
       /**
        * IncidentId as received.
        */
-      IncidentId?: string | string[];
+      IncidentId?: string | string[] | null;
       /**
        * Insight data entries.
        */
@@ -932,47 +964,48 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * InsightId as received.
        */
-      InsightId?: string | string[];
+      InsightId?: string | string[] | null;
       /**
        * InterSystemsId as received.
        */
-      InterSystemsId?: string | string[];
+      InterSystemsId?: string | string[] | null;
       /**
        * Exchange internal logon type number kept as string.
        */
-      InternalLogonType?: string | string[];
+      InternalLogonType?: string | string[] | null;
       /**
        * InternetMessageId as received.
        */
-      InternetMessageId?: string | string[];
+      InternetMessageId?: string | string[] | null;
       /**
        * IntraSystemId as received.
        */
-      IntraSystemId?: string | string[];
+      IntraSystemId?: string | string[] | null;
       /**
        * InvestigationId as received.
        */
-      InvestigationId?: string | string[];
+      InvestigationId?: string | string[] | null;
       /**
        * InvestigationName as received.
        */
-      InvestigationName?: string | string[];
+      InvestigationName?: string | string[] | null;
       /**
        * InvestigationType as received.
        */
-      InvestigationType?: string | string[];
+      InvestigationType?: string | string[] | null;
       /**
        * InvestigationUrn as received.
        */
-      InvestigationUrn?: string | string[];
+      InvestigationUrn?: string | string[] | null;
       /**
        * Whether the device is managed.
        */
-      IsManagedDevice?: boolean | boolean[];
+      IsManagedDevice?: boolean | boolean[] | null;
       /**
        * Exchange item (Id, Subject, ParentFolder, Attachments, InternetMessageId, SizeInBytes, IsRecord...).
        */
@@ -982,91 +1015,92 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * ItemName as received.
        */
-      ItemName?: string | string[];
+      ItemName?: string | string[] | null;
       /**
        * ItemType as received.
        */
-      ItemType?: string | string[];
+      ItemType?: string | string[] | null;
       /**
        * KesMailId as received.
        */
-      KesMailId?: string | string[];
+      KesMailId?: string | string[] | null;
       /**
        * Language as received.
        */
-      Language?: string | string[];
+      Language?: string | string[] | null;
       /**
        * LastUpdateTimeUtc as received.
        */
-      LastUpdateTimeUtc?: string | string[];
+      LastUpdateTimeUtc?: string | string[] | null;
       /**
        * LatestDeliveryLocation as received.
        */
-      LatestDeliveryLocation?: string | string[];
+      LatestDeliveryLocation?: string | string[] | null;
       /**
        * ListId as received.
        */
-      ListId?: string | string[];
+      ListId?: string | string[] | null;
       /**
        * ListItemUniqueId as received.
        */
-      ListItemUniqueId?: string | string[];
+      ListItemUniqueId?: string | string[] | null;
       /**
        * ListTitle as received.
        */
-      ListTitle?: string | string[];
+      ListTitle?: string | string[] | null;
       /**
        * ListUrl as received.
        */
-      ListUrl?: string | string[];
+      ListUrl?: string | string[] | null;
       /**
        * Entra account logon status (0 = success).
        */
-      LoginStatus?: string | string[];
+      LoginStatus?: string | string[] | null;
       /**
        * Readable Entra logon error.
        */
-      LogonError?: string | string[];
+      LogonError?: string | string[] | null;
       /**
        * Exchange LogonType number kept as string.
        */
-      LogonType?: string | string[];
+      LogonType?: string | string[] | null;
       /**
        * LogonUserDisplayName as received.
        */
-      LogonUserDisplayName?: string | string[];
+      LogonUserDisplayName?: string | string[] | null;
       /**
        * LogonUserSid as received.
        */
-      LogonUserSid?: string | string[];
+      LogonUserSid?: string | string[] | null;
       /**
        * MachineDomainInfo as received.
        */
-      MachineDomainInfo?: string | string[];
+      MachineDomainInfo?: string | string[] | null;
       /**
        * MachineId as received.
        */
-      MachineId?: string | string[];
+      MachineId?: string | string[] | null;
       /**
        * MailboxGuid as received.
        */
-      MailboxGuid?: string | string[];
+      MailboxGuid?: string | string[] | null;
       /**
        * MailboxOwnerMasterAccountSid as received.
        */
-      MailboxOwnerMasterAccountSid?: string | string[];
+      MailboxOwnerMasterAccountSid?: string | string[] | null;
       /**
        * MailboxOwnerSid as received.
        */
-      MailboxOwnerSid?: string | string[];
+      MailboxOwnerSid?: string | string[] | null;
       /**
        * MailboxOwnerUPN as received.
        */
-      MailboxOwnerUPN?: string | string[];
+      MailboxOwnerUPN?: string | string[] | null;
       /**
        * Teams members [{UPN, Role, DisplayName}] (flattened so that the whole list can be searched, as detection rules do).
        */
@@ -1076,19 +1110,20 @@ export interface AuditDocument {
           }
         | {
             [k: string]: unknown;
-          }[];
+          }[]
+        | null;
       /**
        * Message text (a Message object goes to MessageObject).
        */
-      Message?: string | string[];
+      Message?: string | string[] | null;
       /**
        * MessageDate as received.
        */
-      MessageDate?: string | string[];
+      MessageDate?: string | string[] | null;
       /**
        * MessageId as received.
        */
-      MessageId?: string | string[];
+      MessageId?: string | string[] | null;
       /**
        * Teams/Copilot Message when it is an object (a string Message stays in o365.audit.Message).
        */
@@ -1098,15 +1133,16 @@ export interface AuditDocument {
           }
         | {
             [k: string]: unknown;
-          }[];
+          }[]
+        | null;
       /**
        * Teams message size in bytes (kept as string).
        */
-      MessageSizeInBytes?: string | string[];
+      MessageSizeInBytes?: string | string[] | null;
       /**
        * MessageTime as received.
        */
-      MessageTime?: string | string[];
+      MessageTime?: string | string[] | null;
       /**
        * Messages of an aggregated Exchange or Teams record.
        */
@@ -1116,7 +1152,8 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * Modified properties keyed by property Name (dots and spaces replaced by _), each holding NewValue and OldValue, e.g. Role_DisplayName.NewValue. Repeated names get a _<n> suffix; more than 500 entries set _truncated. A string is kept in _raw.
        */
@@ -1126,55 +1163,56 @@ export interface AuditDocument {
           }
         | {
             [k: string]: unknown;
-          }[];
+          }[]
+        | null;
       /**
        * Names of modified properties when ModifiedProperties is a plain list of names (Exchange item records).
        */
-      ModifiedPropertyNames?: string | string[];
+      ModifiedPropertyNames?: string | string[] | null;
       /**
        * Alert title (alerts) or setting name (Teams settings).
        */
-      Name?: string | string[];
+      Name?: string | string[] | null;
       /**
        * NetworkMessageId as received.
        */
-      NetworkMessageId?: string | string[];
+      NetworkMessageId?: string | string[] | null;
       /**
        * New setting value (Teams settings events).
        */
-      NewValue?: string | string[];
+      NewValue?: string | string[] | null;
       /**
        * NonPIIParameters as received.
        */
-      NonPIIParameters?: string | string[];
+      NonPIIParameters?: string | string[] | null;
       /**
        * ObjectDisplayName as received.
        */
-      ObjectDisplayName?: string | string[];
+      ObjectDisplayName?: string | string[] | null;
       /**
        * Object of the operation: SharePoint URL, Exchange identity, Entra resource or target.
        */
-      ObjectId?: string | string[];
+      ObjectId?: string | string[] | null;
       /**
        * ObjectType as received.
        */
-      ObjectType?: string | string[];
+      ObjectType?: string | string[] | null;
       /**
        * Old setting value (Teams settings events).
        */
-      OldValue?: string | string[];
+      OldValue?: string | string[] | null;
       /**
        * Operation as received (also event.action).
        */
-      Operation?: string | string[];
+      Operation?: string | string[] | null;
       /**
        * Number of aggregated operations (ExchangeItemAggregated); numbers sent as strings or floats are converted.
        */
-      OperationCount?: number | number[];
+      OperationCount?: number | number[] | null;
       /**
        * OperationId as received.
        */
-      OperationId?: string | string[];
+      OperationId?: string | string[] | null;
       /**
        * Operation properties [{Name, Value}] (Exchange aggregated records, Power BI), parsed from JSON text when sent as a string.
        */
@@ -1183,56 +1221,57 @@ export interface AuditDocument {
             /**
              * Property name.
              */
-            Name?: string | string[];
+            Name?: string | string[] | null;
             /**
              * Property value.
              */
-            Value?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Value?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Property name.
              */
-            Name?: string | string[];
+            Name?: string | string[] | null;
             /**
              * Property value.
              */
-            Value?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
-          }[];
+            Value?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
+          }[]
+        | null;
       /**
        * OrganizationId as received.
        */
-      OrganizationId?: string | string[];
+      OrganizationId?: string | string[] | null;
       /**
        * OrganizationName as received.
        */
-      OrganizationName?: string | string[];
+      OrganizationName?: string | string[] | null;
       /**
        * OriginalDeliveryLocation as received.
        */
-      OriginalDeliveryLocation?: string | string[];
+      OriginalDeliveryLocation?: string | string[] | null;
       /**
        * OriginatingServer as received.
        */
-      OriginatingServer?: string | string[];
+      OriginatingServer?: string | string[] | null;
       /**
        * P1Sender as received.
        */
-      P1Sender?: string | string[];
+      P1Sender?: string | string[] | null;
       /**
        * P1SenderDomain as received.
        */
-      P1SenderDomain?: string | string[];
+      P1SenderDomain?: string | string[] | null;
       /**
        * P2Sender as received.
        */
-      P2Sender?: string | string[];
+      P2Sender?: string | string[] | null;
       /**
        * P2SenderDomain as received.
        */
-      P2SenderDomain?: string | string[];
+      P2SenderDomain?: string | string[] | null;
       /**
        * Cmdlet parameters keyed by Name (from the [{Name, Value}] list; dots and spaces in names become _; repeated names give a list; at most 200 names, then _truncated). A non-JSON string is kept in _raw.
        */
@@ -1241,168 +1280,169 @@ export interface AuditDocument {
             /**
              * Cmdlet parameter AccessRights.
              */
-            AccessRights?: string | string[];
+            AccessRights?: string | string[] | null;
             /**
              * Cmdlet parameter AllowFederatedUsers.
              */
-            AllowFederatedUsers?: string | string[];
+            AllowFederatedUsers?: string | string[] | null;
             /**
              * Cmdlet parameter AllowGuestUser.
              */
-            AllowGuestUser?: string | string[];
+            AllowGuestUser?: string | string[] | null;
             /**
              * Cmdlet parameter BlindCopyTo.
              */
-            BlindCopyTo?: string | string[];
+            BlindCopyTo?: string | string[] | null;
             /**
              * Cmdlet parameter BodyContainsWords.
              */
-            BodyContainsWords?: string | string[];
+            BodyContainsWords?: string | string[] | null;
             /**
              * Cmdlet parameter DeleteMessage.
              */
-            DeleteMessage?: string | string[];
+            DeleteMessage?: string | string[] | null;
             /**
              * Cmdlet parameter Enabled.
              */
-            Enabled?: string | string[];
+            Enabled?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardAsAttachmentTo.
              */
-            ForwardAsAttachmentTo?: string | string[];
+            ForwardAsAttachmentTo?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardTo.
              */
-            ForwardTo?: string | string[];
+            ForwardTo?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardingAddress.
              */
-            ForwardingAddress?: string | string[];
+            ForwardingAddress?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardingSmtpAddress.
              */
-            ForwardingSmtpAddress?: string | string[];
+            ForwardingSmtpAddress?: string | string[] | null;
             /**
              * Cmdlet parameter GrantSendOnBehalfTo.
              */
-            GrantSendOnBehalfTo?: string | string[];
+            GrantSendOnBehalfTo?: string | string[] | null;
             /**
              * Cmdlet parameter Identity.
              */
-            Identity?: string | string[];
+            Identity?: string | string[] | null;
             /**
              * Cmdlet parameter MoveToFolder.
              */
-            MoveToFolder?: string | string[];
+            MoveToFolder?: string | string[] | null;
             /**
              * Cmdlet parameter RedirectMessageTo.
              */
-            RedirectMessageTo?: string | string[];
+            RedirectMessageTo?: string | string[] | null;
             /**
              * Cmdlet parameter RedirectTo.
              */
-            RedirectTo?: string | string[];
+            RedirectTo?: string | string[] | null;
             /**
              * Cmdlet parameter RedirectToRecipients.
              */
-            RedirectToRecipients?: string | string[];
+            RedirectToRecipients?: string | string[] | null;
             /**
              * Cmdlet parameter SubjectContainsWords.
              */
-            SubjectContainsWords?: string | string[];
+            SubjectContainsWords?: string | string[] | null;
             /**
              * Cmdlet parameter WithinSizeRangeMinimum.
              */
-            WithinSizeRangeMinimum?: string | string[];
+            WithinSizeRangeMinimum?: string | string[] | null;
             /**
              * Cmdlet parameter _raw.
              */
-            _raw?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            _raw?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Cmdlet parameter AccessRights.
              */
-            AccessRights?: string | string[];
+            AccessRights?: string | string[] | null;
             /**
              * Cmdlet parameter AllowFederatedUsers.
              */
-            AllowFederatedUsers?: string | string[];
+            AllowFederatedUsers?: string | string[] | null;
             /**
              * Cmdlet parameter AllowGuestUser.
              */
-            AllowGuestUser?: string | string[];
+            AllowGuestUser?: string | string[] | null;
             /**
              * Cmdlet parameter BlindCopyTo.
              */
-            BlindCopyTo?: string | string[];
+            BlindCopyTo?: string | string[] | null;
             /**
              * Cmdlet parameter BodyContainsWords.
              */
-            BodyContainsWords?: string | string[];
+            BodyContainsWords?: string | string[] | null;
             /**
              * Cmdlet parameter DeleteMessage.
              */
-            DeleteMessage?: string | string[];
+            DeleteMessage?: string | string[] | null;
             /**
              * Cmdlet parameter Enabled.
              */
-            Enabled?: string | string[];
+            Enabled?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardAsAttachmentTo.
              */
-            ForwardAsAttachmentTo?: string | string[];
+            ForwardAsAttachmentTo?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardTo.
              */
-            ForwardTo?: string | string[];
+            ForwardTo?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardingAddress.
              */
-            ForwardingAddress?: string | string[];
+            ForwardingAddress?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardingSmtpAddress.
              */
-            ForwardingSmtpAddress?: string | string[];
+            ForwardingSmtpAddress?: string | string[] | null;
             /**
              * Cmdlet parameter GrantSendOnBehalfTo.
              */
-            GrantSendOnBehalfTo?: string | string[];
+            GrantSendOnBehalfTo?: string | string[] | null;
             /**
              * Cmdlet parameter Identity.
              */
-            Identity?: string | string[];
+            Identity?: string | string[] | null;
             /**
              * Cmdlet parameter MoveToFolder.
              */
-            MoveToFolder?: string | string[];
+            MoveToFolder?: string | string[] | null;
             /**
              * Cmdlet parameter RedirectMessageTo.
              */
-            RedirectMessageTo?: string | string[];
+            RedirectMessageTo?: string | string[] | null;
             /**
              * Cmdlet parameter RedirectTo.
              */
-            RedirectTo?: string | string[];
+            RedirectTo?: string | string[] | null;
             /**
              * Cmdlet parameter RedirectToRecipients.
              */
-            RedirectToRecipients?: string | string[];
+            RedirectToRecipients?: string | string[] | null;
             /**
              * Cmdlet parameter SubjectContainsWords.
              */
-            SubjectContainsWords?: string | string[];
+            SubjectContainsWords?: string | string[] | null;
             /**
              * Cmdlet parameter WithinSizeRangeMinimum.
              */
-            WithinSizeRangeMinimum?: string | string[];
+            WithinSizeRangeMinimum?: string | string[] | null;
             /**
              * Cmdlet parameter _raw.
              */
-            _raw?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
-          }[];
+            _raw?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
+          }[]
+        | null;
       /**
        * Teams chat participant info.
        */
@@ -1411,56 +1451,57 @@ export interface AuditDocument {
             /**
              * Chat has users of another tenant.
              */
-            HasForeignTenantUsers?: boolean | boolean[];
+            HasForeignTenantUsers?: boolean | boolean[] | null;
             /**
              * Chat has guest users.
              */
-            HasGuestUsers?: boolean | boolean[];
+            HasGuestUsers?: boolean | boolean[] | null;
             /**
              * Chat has other guest users.
              */
-            HasOtherGuestUsers?: boolean | boolean[];
+            HasOtherGuestUsers?: boolean | boolean[] | null;
             /**
              * Chat has unauthenticated users.
              */
-            HasUnauthenticatedUsers?: boolean | boolean[];
-            [k: string]: DynamicKeyword | boolean | boolean[] | undefined;
+            HasUnauthenticatedUsers?: boolean | boolean[] | null;
+            [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
           }
         | {
             /**
              * Chat has users of another tenant.
              */
-            HasForeignTenantUsers?: boolean | boolean[];
+            HasForeignTenantUsers?: boolean | boolean[] | null;
             /**
              * Chat has guest users.
              */
-            HasGuestUsers?: boolean | boolean[];
+            HasGuestUsers?: boolean | boolean[] | null;
             /**
              * Chat has other guest users.
              */
-            HasOtherGuestUsers?: boolean | boolean[];
+            HasOtherGuestUsers?: boolean | boolean[] | null;
             /**
              * Chat has unauthenticated users.
              */
-            HasUnauthenticatedUsers?: boolean | boolean[];
-            [k: string]: DynamicKeyword | boolean | boolean[] | undefined;
-          }[];
+            HasUnauthenticatedUsers?: boolean | boolean[] | null;
+            [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
+          }[]
+        | null;
       /**
        * PhishConfidenceLevel as received.
        */
-      PhishConfidenceLevel?: string | string[];
+      PhishConfidenceLevel?: string | string[] | null;
       /**
        * Platform name; the numeric codes 0-5 are turned into Unknown/Windows/MacOS/iOS/Android/Web Browser.
        */
-      Platform?: string | string[];
+      Platform?: string | string[] | null;
       /**
        * Policy as received.
        */
-      Policy?: string | string[];
+      Policy?: string | string[] | null;
       /**
        * PolicyAction as received.
        */
-      PolicyAction?: string | string[];
+      PolicyAction?: string | string[] | null;
       /**
        * DLP policies and rules that matched (PolicyId, PolicyName, Rules[RuleId, RuleName, Actions, Severity, ConditionsMatched...]).
        */
@@ -1470,23 +1511,24 @@ export interface AuditDocument {
           }
         | {
             [k: string]: unknown;
-          }[];
+          }[]
+        | null;
       /**
        * PolicyId as received.
        */
-      PolicyId?: string | string[];
+      PolicyId?: string | string[] | null;
       /**
        * Recipients as received.
        */
-      Recipients?: string | string[];
+      Recipients?: string | string[] | null;
       /**
        * RecordType number, kept as a string (its name is in event.code).
        */
-      RecordType?: string | string[];
+      RecordType?: string | string[] | null;
       /**
        * RelativeUrl as received.
        */
-      RelativeUrl?: string | string[];
+      RelativeUrl?: string | string[] | null;
       /**
        * Teams user concern report metadata, parsed from its JSON string.
        */
@@ -1496,11 +1538,12 @@ export interface AuditDocument {
           }
         | {
             [k: string]: unknown;
-          }[];
+          }[]
+        | null;
       /**
        * RequestId as received.
        */
-      RequestId?: string | string[];
+      RequestId?: string | string[] | null;
       /**
        * Defender rescan result (Id, RescanVerdict, Timestamp).
        */
@@ -1510,47 +1553,48 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * ResultCount as received.
        */
-      ResultCount?: string | string[];
+      ResultCount?: string | string[] | null;
       /**
        * ResultStatus as received (event.outcome has the normalised value).
        */
-      ResultStatus?: string | string[];
+      ResultStatus?: string | string[] | null;
       /**
        * ResultStatusDetail as received.
        */
-      ResultStatusDetail?: string | string[];
+      ResultStatusDetail?: string | string[] | null;
       /**
        * RunningTime as received.
        */
-      RunningTime?: string | string[];
+      RunningTime?: string | string[] | null;
       /**
        * Scope as received.
        */
-      Scope?: string | string[];
+      Scope?: string | string[] | null;
       /**
        * SharePoint search query text.
        */
-      SearchQueryText?: string | string[];
+      SearchQueryText?: string | string[] | null;
       /**
        * SecurityComplianceCenterEventType as received.
        */
-      SecurityComplianceCenterEventType?: string | string[];
+      SecurityComplianceCenterEventType?: string | string[] | null;
       /**
        * SendAsUserSmtp as received.
        */
-      SendAsUserSmtp?: string | string[];
+      SendAsUserSmtp?: string | string[] | null;
       /**
        * SendOnBehalfOfUserSmtp as received.
        */
-      SendOnBehalfOfUserSmtp?: string | string[];
+      SendOnBehalfOfUserSmtp?: string | string[] | null;
       /**
        * Sender when it is a string (a Sender object goes to SenderEntity).
        */
-      Sender?: string | string[];
+      Sender?: string | string[] | null;
       /**
        * Teams message sender when Sender is an object (UPN, DisplayName, MRI, OrganizationId, UserObjectId).
        */
@@ -1560,19 +1604,20 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * SenderIP as received.
        */
-      SenderIP?: string | string[];
+      SenderIP?: string | string[] | null;
       /**
        * SenderIp as received.
        */
-      SenderIp?: string | string[];
+      SenderIp?: string | string[] | null;
       /**
        * Whether DLP detected values are included.
        */
-      SensitiveInfoDetectionIsIncluded?: boolean | boolean[];
+      SensitiveInfoDetectionIsIncluded?: boolean | boolean[] | null;
       /**
        * Sensitivity label event data.
        */
@@ -1582,15 +1627,16 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * SessionId as received.
        */
-      SessionId?: string | string[];
+      SessionId?: string | string[] | null;
       /**
        * Severity as received.
        */
-      Severity?: string | string[];
+      Severity?: string | string[] | null;
       /**
        * DLP SharePoint file metadata (From, FileName, FilePathUrl, FileOwner, SiteCollectionUrl, UniqueId, LastModifiedTime...).
        */
@@ -1600,95 +1646,96 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * SharingType as received.
        */
-      SharingType?: string | string[];
+      SharingType?: string | string[] | null;
       /**
        * Site as received.
        */
-      Site?: string | string[];
+      Site?: string | string[] | null;
       /**
        * SiteUrl as received.
        */
-      SiteUrl?: string | string[];
+      SiteUrl?: string | string[] | null;
       /**
        * Source as received.
        */
-      Source?: string | string[];
+      Source?: string | string[] | null;
       /**
        * SourceFileExtension as received.
        */
-      SourceFileExtension?: string | string[];
+      SourceFileExtension?: string | string[] | null;
       /**
        * SourceFileName as received.
        */
-      SourceFileName?: string | string[];
+      SourceFileName?: string | string[] | null;
       /**
        * SourceName as received.
        */
-      SourceName?: string | string[];
+      SourceName?: string | string[] | null;
       /**
        * SourceRelativeUrl as received.
        */
-      SourceRelativeUrl?: string | string[];
+      SourceRelativeUrl?: string | string[] | null;
       /**
        * StartTime as received.
        */
-      StartTime?: string | string[];
+      StartTime?: string | string[] | null;
       /**
        * StartTimeUtc as received.
        */
-      StartTimeUtc?: string | string[];
+      StartTimeUtc?: string | string[] | null;
       /**
        * Status as received.
        */
-      Status?: string | string[];
+      Status?: string | string[] | null;
       /**
        * SubAirAdminActionTypeMail as received.
        */
-      SubAirAdminActionTypeMail?: string | string[];
+      SubAirAdminActionTypeMail?: string | string[] | null;
       /**
        * Subject as received.
        */
-      Subject?: string | string[];
+      Subject?: string | string[] | null;
       /**
        * SubmissionConfidenceLevel as received.
        */
-      SubmissionConfidenceLevel?: string | string[];
+      SubmissionConfidenceLevel?: string | string[] | null;
       /**
        * SubmissionContentSubType as received.
        */
-      SubmissionContentSubType?: string | string[];
+      SubmissionContentSubType?: string | string[] | null;
       /**
        * SubmissionContentType as received.
        */
-      SubmissionContentType?: string | string[];
+      SubmissionContentType?: string | string[] | null;
       /**
        * SubmissionId as received.
        */
-      SubmissionId?: string | string[];
+      SubmissionId?: string | string[] | null;
       /**
        * SubmissionState as received.
        */
-      SubmissionState?: string | string[];
+      SubmissionState?: string | string[] | null;
       /**
        * SubmissionType as received.
        */
-      SubmissionType?: string | string[];
+      SubmissionType?: string | string[] | null;
       /**
        * Submitter as received.
        */
-      Submitter?: string | string[];
+      Submitter?: string | string[] | null;
       /**
        * SubmitterId as received.
        */
-      SubmitterId?: string | string[];
+      SubmitterId?: string | string[] | null;
       /**
        * SupportTicketId as received.
        */
-      SupportTicketId?: string | string[];
+      SupportTicketId?: string | string[] | null;
       /**
        * Defender system overrides [{Details, FinalOverride, Result, Source}].
        */
@@ -1698,7 +1745,8 @@ export interface AuditDocument {
           }
         | {
             [k: string]: DynamicKeyword;
-          }[];
+          }[]
+        | null;
       /**
        * Entra audit targets [{ID, Type}] (Type is an IdentityType number kept as string).
        */
@@ -1707,132 +1755,134 @@ export interface AuditDocument {
             /**
              * Target id.
              */
-            ID?: string | string[];
+            ID?: string | string[] | null;
             /**
              * IdentityType number kept as string.
              */
-            Type?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Type?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Target id.
              */
-            ID?: string | string[];
+            ID?: string | string[] | null;
             /**
              * IdentityType number kept as string.
              */
-            Type?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
-          }[];
+            Type?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
+          }[]
+        | null;
       /**
        * TargetContextId as received.
        */
-      TargetContextId?: string | string[];
+      TargetContextId?: string | string[] | null;
       /**
        * TargetUserId as received.
        */
-      TargetUserId?: string | string[];
+      TargetUserId?: string | string[] | null;
       /**
        * TargetUserOrGroupName as received.
        */
-      TargetUserOrGroupName?: string | string[];
+      TargetUserOrGroupName?: string | string[] | null;
       /**
        * TargetUserOrGroupType as received.
        */
-      TargetUserOrGroupType?: string | string[];
+      TargetUserOrGroupType?: string | string[] | null;
       /**
        * TargetYammerUserId as received.
        */
-      TargetYammerUserId?: string | string[];
+      TargetYammerUserId?: string | string[] | null;
       /**
        * TeamGuid as received.
        */
-      TeamGuid?: string | string[];
+      TeamGuid?: string | string[] | null;
       /**
        * TeamName as received.
        */
-      TeamName?: string | string[];
+      TeamName?: string | string[] | null;
       /**
        * Timestamp as received.
        */
-      Timestamp?: string | string[];
+      Timestamp?: string | string[] | null;
       /**
        * TokenObjectId as received.
        */
-      TokenObjectId?: string | string[];
+      TokenObjectId?: string | string[] | null;
       /**
        * TokenTenantId as received.
        */
-      TokenTenantId?: string | string[];
+      TokenTenantId?: string | string[] | null;
       /**
        * UniqueSharingId as received.
        */
-      UniqueSharingId?: string | string[];
+      UniqueSharingId?: string | string[] | null;
       /**
        * UserAgent as received.
        */
-      UserAgent?: string | string[];
+      UserAgent?: string | string[] | null;
       /**
        * Entra account logon user domain (RecordType 9).
        */
-      UserDomain?: string | string[];
+      UserDomain?: string | string[] | null;
       /**
        * UPN or name of the acting user, original casing (also user.id).
        */
-      UserId?: string | string[];
+      UserId?: string | string[] | null;
       /**
        * UserIp as received.
        */
-      UserIp?: string | string[];
+      UserIp?: string | string[] | null;
       /**
        * UserKey as received.
        */
-      UserKey?: string | string[];
+      UserKey?: string | string[] | null;
       /**
        * UserServicePlan as received.
        */
-      UserServicePlan?: string | string[];
+      UserServicePlan?: string | string[] | null;
       /**
        * UserSharedWith as received.
        */
-      UserSharedWith?: string | string[];
+      UserSharedWith?: string | string[] | null;
       /**
        * UserType enum number kept as string (0 Regular, 2 Admin, 3 DCAdmin, 4 System, 5 Application, 6 ServicePrincipal, ... 10 Guest).
        */
-      UserType?: string | string[];
+      UserType?: string | string[] | null;
       /**
        * Verdict as received.
        */
-      Verdict?: string | string[];
+      Verdict?: string | string[] | null;
       /**
        * Record schema version kept as string.
        */
-      Version?: string | string[];
+      Version?: string | string[] | null;
       /**
        * WebId as received.
        */
-      WebId?: string | string[];
+      WebId?: string | string[] | null;
       /**
        * Workload as received (also event.provider).
        */
-      Workload?: string | string[];
+      Workload?: string | string[] | null;
       /**
        * WorkspaceId as received.
        */
-      WorkspaceId?: string | string[];
+      WorkspaceId?: string | string[] | null;
       /**
        * WorkspaceName as received.
        */
-      WorkspaceName?: string | string[];
+      WorkspaceName?: string | string[] | null;
       /**
        * YammerNetworkId as received.
        */
-      YammerNetworkId?: string | string[];
+      YammerNetworkId?: string | string[] | null;
       [k: string]:
         | DynamicKeyword
         | string
         | string[]
+        | null
         | {
             [k: string]: unknown;
           }
@@ -1843,23 +1893,23 @@ export interface AuditDocument {
             /**
              * Actor id.
              */
-            ID?: string | string[];
+            ID?: string | string[] | null;
             /**
              * IdentityType number kept as string.
              */
-            Type?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Type?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Actor id.
              */
-            ID?: string | string[];
+            ID?: string | string[] | null;
             /**
              * IdentityType number kept as string.
              */
-            Type?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Type?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }[]
         | {
             [k: string]: DynamicKeyword;
@@ -1871,81 +1921,81 @@ export interface AuditDocument {
             /**
              * Subject of an affected item.
              */
-            Subject?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Subject?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Subject of an affected item.
              */
-            Subject?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Subject?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }[]
         | {
             /**
              * Entra session id.
              */
-            AADSessionId?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            AADSessionId?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Entra session id.
              */
-            AADSessionId?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            AADSessionId?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }[]
         | {
             /**
              * Device id (also device.id).
              */
-            Id?: string | string[];
+            Id?: string | string[] | null;
             /**
              * Device compliance.
              */
-            IsCompliant?: string | string[];
+            IsCompliant?: string | string[] | null;
             /**
              * All device property names.
              */
-            Name?: string | string[];
+            Name?: string | string[] | null;
             /**
              * All device property values (detection rules query e.g. "False").
              */
-            Value?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Value?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Device id (also device.id).
              */
-            Id?: string | string[];
+            Id?: string | string[] | null;
             /**
              * Device compliance.
              */
-            IsCompliant?: string | string[];
+            IsCompliant?: string | string[] | null;
             /**
              * All device property names.
              */
-            Name?: string | string[];
+            Name?: string | string[] | null;
             /**
              * All device property values (detection rules query e.g. "False").
              */
-            Value?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Value?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }[]
         | {
             /**
              * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
              */
-            RequestType?: string | string[];
+            RequestType?: string | string[] | null;
             /**
              * Entra result detail, e.g. Redirect, Success.
              */
-            ResultStatusDetail?: string | string[];
+            ResultStatusDetail?: string | string[] | null;
             /**
              * User agent of the sign-in.
              */
-            UserAgent?: string | string[];
+            UserAgent?: string | string[] | null;
             /**
              * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
              */
@@ -1955,11 +2005,13 @@ export interface AuditDocument {
                 }
               | {
                   [k: string]: unknown;
-                }[];
+                }[]
+              | null;
             [k: string]:
               | DynamicKeyword
               | string
               | string[]
+              | null
               | {
                   [k: string]: unknown;
                 }
@@ -1972,15 +2024,15 @@ export interface AuditDocument {
             /**
              * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
              */
-            RequestType?: string | string[];
+            RequestType?: string | string[] | null;
             /**
              * Entra result detail, e.g. Redirect, Success.
              */
-            ResultStatusDetail?: string | string[];
+            ResultStatusDetail?: string | string[] | null;
             /**
              * User agent of the sign-in.
              */
-            UserAgent?: string | string[];
+            UserAgent?: string | string[] | null;
             /**
              * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
              */
@@ -1990,11 +2042,13 @@ export interface AuditDocument {
                 }
               | {
                   [k: string]: unknown;
-                }[];
+                }[]
+              | null;
             [k: string]:
               | DynamicKeyword
               | string
               | string[]
+              | null
               | {
                   [k: string]: unknown;
                 }
@@ -2011,249 +2065,249 @@ export interface AuditDocument {
             /**
              * Property name.
              */
-            Name?: string | string[];
+            Name?: string | string[] | null;
             /**
              * Property value.
              */
-            Value?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Value?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Property name.
              */
-            Name?: string | string[];
+            Name?: string | string[] | null;
             /**
              * Property value.
              */
-            Value?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Value?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }[]
         | {
             /**
              * Cmdlet parameter AccessRights.
              */
-            AccessRights?: string | string[];
+            AccessRights?: string | string[] | null;
             /**
              * Cmdlet parameter AllowFederatedUsers.
              */
-            AllowFederatedUsers?: string | string[];
+            AllowFederatedUsers?: string | string[] | null;
             /**
              * Cmdlet parameter AllowGuestUser.
              */
-            AllowGuestUser?: string | string[];
+            AllowGuestUser?: string | string[] | null;
             /**
              * Cmdlet parameter BlindCopyTo.
              */
-            BlindCopyTo?: string | string[];
+            BlindCopyTo?: string | string[] | null;
             /**
              * Cmdlet parameter BodyContainsWords.
              */
-            BodyContainsWords?: string | string[];
+            BodyContainsWords?: string | string[] | null;
             /**
              * Cmdlet parameter DeleteMessage.
              */
-            DeleteMessage?: string | string[];
+            DeleteMessage?: string | string[] | null;
             /**
              * Cmdlet parameter Enabled.
              */
-            Enabled?: string | string[];
+            Enabled?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardAsAttachmentTo.
              */
-            ForwardAsAttachmentTo?: string | string[];
+            ForwardAsAttachmentTo?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardTo.
              */
-            ForwardTo?: string | string[];
+            ForwardTo?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardingAddress.
              */
-            ForwardingAddress?: string | string[];
+            ForwardingAddress?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardingSmtpAddress.
              */
-            ForwardingSmtpAddress?: string | string[];
+            ForwardingSmtpAddress?: string | string[] | null;
             /**
              * Cmdlet parameter GrantSendOnBehalfTo.
              */
-            GrantSendOnBehalfTo?: string | string[];
+            GrantSendOnBehalfTo?: string | string[] | null;
             /**
              * Cmdlet parameter Identity.
              */
-            Identity?: string | string[];
+            Identity?: string | string[] | null;
             /**
              * Cmdlet parameter MoveToFolder.
              */
-            MoveToFolder?: string | string[];
+            MoveToFolder?: string | string[] | null;
             /**
              * Cmdlet parameter RedirectMessageTo.
              */
-            RedirectMessageTo?: string | string[];
+            RedirectMessageTo?: string | string[] | null;
             /**
              * Cmdlet parameter RedirectTo.
              */
-            RedirectTo?: string | string[];
+            RedirectTo?: string | string[] | null;
             /**
              * Cmdlet parameter RedirectToRecipients.
              */
-            RedirectToRecipients?: string | string[];
+            RedirectToRecipients?: string | string[] | null;
             /**
              * Cmdlet parameter SubjectContainsWords.
              */
-            SubjectContainsWords?: string | string[];
+            SubjectContainsWords?: string | string[] | null;
             /**
              * Cmdlet parameter WithinSizeRangeMinimum.
              */
-            WithinSizeRangeMinimum?: string | string[];
+            WithinSizeRangeMinimum?: string | string[] | null;
             /**
              * Cmdlet parameter _raw.
              */
-            _raw?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            _raw?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Cmdlet parameter AccessRights.
              */
-            AccessRights?: string | string[];
+            AccessRights?: string | string[] | null;
             /**
              * Cmdlet parameter AllowFederatedUsers.
              */
-            AllowFederatedUsers?: string | string[];
+            AllowFederatedUsers?: string | string[] | null;
             /**
              * Cmdlet parameter AllowGuestUser.
              */
-            AllowGuestUser?: string | string[];
+            AllowGuestUser?: string | string[] | null;
             /**
              * Cmdlet parameter BlindCopyTo.
              */
-            BlindCopyTo?: string | string[];
+            BlindCopyTo?: string | string[] | null;
             /**
              * Cmdlet parameter BodyContainsWords.
              */
-            BodyContainsWords?: string | string[];
+            BodyContainsWords?: string | string[] | null;
             /**
              * Cmdlet parameter DeleteMessage.
              */
-            DeleteMessage?: string | string[];
+            DeleteMessage?: string | string[] | null;
             /**
              * Cmdlet parameter Enabled.
              */
-            Enabled?: string | string[];
+            Enabled?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardAsAttachmentTo.
              */
-            ForwardAsAttachmentTo?: string | string[];
+            ForwardAsAttachmentTo?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardTo.
              */
-            ForwardTo?: string | string[];
+            ForwardTo?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardingAddress.
              */
-            ForwardingAddress?: string | string[];
+            ForwardingAddress?: string | string[] | null;
             /**
              * Cmdlet parameter ForwardingSmtpAddress.
              */
-            ForwardingSmtpAddress?: string | string[];
+            ForwardingSmtpAddress?: string | string[] | null;
             /**
              * Cmdlet parameter GrantSendOnBehalfTo.
              */
-            GrantSendOnBehalfTo?: string | string[];
+            GrantSendOnBehalfTo?: string | string[] | null;
             /**
              * Cmdlet parameter Identity.
              */
-            Identity?: string | string[];
+            Identity?: string | string[] | null;
             /**
              * Cmdlet parameter MoveToFolder.
              */
-            MoveToFolder?: string | string[];
+            MoveToFolder?: string | string[] | null;
             /**
              * Cmdlet parameter RedirectMessageTo.
              */
-            RedirectMessageTo?: string | string[];
+            RedirectMessageTo?: string | string[] | null;
             /**
              * Cmdlet parameter RedirectTo.
              */
-            RedirectTo?: string | string[];
+            RedirectTo?: string | string[] | null;
             /**
              * Cmdlet parameter RedirectToRecipients.
              */
-            RedirectToRecipients?: string | string[];
+            RedirectToRecipients?: string | string[] | null;
             /**
              * Cmdlet parameter SubjectContainsWords.
              */
-            SubjectContainsWords?: string | string[];
+            SubjectContainsWords?: string | string[] | null;
             /**
              * Cmdlet parameter WithinSizeRangeMinimum.
              */
-            WithinSizeRangeMinimum?: string | string[];
+            WithinSizeRangeMinimum?: string | string[] | null;
             /**
              * Cmdlet parameter _raw.
              */
-            _raw?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            _raw?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }[]
         | {
             /**
              * Chat has users of another tenant.
              */
-            HasForeignTenantUsers?: boolean | boolean[];
+            HasForeignTenantUsers?: boolean | boolean[] | null;
             /**
              * Chat has guest users.
              */
-            HasGuestUsers?: boolean | boolean[];
+            HasGuestUsers?: boolean | boolean[] | null;
             /**
              * Chat has other guest users.
              */
-            HasOtherGuestUsers?: boolean | boolean[];
+            HasOtherGuestUsers?: boolean | boolean[] | null;
             /**
              * Chat has unauthenticated users.
              */
-            HasUnauthenticatedUsers?: boolean | boolean[];
-            [k: string]: DynamicKeyword | boolean | boolean[] | undefined;
+            HasUnauthenticatedUsers?: boolean | boolean[] | null;
+            [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
           }
         | {
             /**
              * Chat has users of another tenant.
              */
-            HasForeignTenantUsers?: boolean | boolean[];
+            HasForeignTenantUsers?: boolean | boolean[] | null;
             /**
              * Chat has guest users.
              */
-            HasGuestUsers?: boolean | boolean[];
+            HasGuestUsers?: boolean | boolean[] | null;
             /**
              * Chat has other guest users.
              */
-            HasOtherGuestUsers?: boolean | boolean[];
+            HasOtherGuestUsers?: boolean | boolean[] | null;
             /**
              * Chat has unauthenticated users.
              */
-            HasUnauthenticatedUsers?: boolean | boolean[];
-            [k: string]: DynamicKeyword | boolean | boolean[] | undefined;
+            HasUnauthenticatedUsers?: boolean | boolean[] | null;
+            [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
           }[]
         | {
             /**
              * Target id.
              */
-            ID?: string | string[];
+            ID?: string | string[] | null;
             /**
              * IdentityType number kept as string.
              */
-            Type?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Type?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }
         | {
             /**
              * Target id.
              */
-            ID?: string | string[];
+            ID?: string | string[] | null;
             /**
              * IdentityType number kept as string.
              */
-            Type?: string | string[];
-            [k: string]: DynamicKeyword | string | string[] | undefined;
+            Type?: string | string[] | null;
+            [k: string]: DynamicKeyword | string | string[] | null | undefined;
           }[]
         | undefined;
     };
@@ -2262,86 +2316,86 @@ export interface AuditDocument {
     /**
      * Unique identifier for the organization.
      */
-    id?: string | string[];
+    id?: string | string[] | null;
   };
   related?: {
     /**
      * All hostnames or other host identifiers seen on your event. Example identifiers include FQDNs, domain names, workstation names, or aliases.
      */
-    hosts?: string[];
+    hosts?: string[] | null;
     /**
      * All of the IPs seen on your event.
      */
-    ip?: string[];
+    ip?: string[] | null;
     /**
      * All the user names or other user identifiers seen on the event.
      */
-    user?: string[];
+    user?: string[] | null;
   };
   rule?: {
     /**
      * A categorization value keyword used by the entity using the rule for detection of this event.
      */
-    category?: string | string[];
+    category?: string | string[] | null;
     /**
      * A rule ID that is unique within the scope of an agent, observer, or other entity using the rule for detection of this event.
      */
-    id?: string | string[];
+    id?: string | string[] | null;
     /**
      * The name of the rule or signature generating the event.
      */
-    name?: string | string[];
+    name?: string | string[] | null;
     /**
      * Name of the ruleset, policy, group, or parent category in which the rule used to generate this event is a member.
      */
-    ruleset?: string | string[];
+    ruleset?: string | string[] | null;
   };
   server?: {
     /**
      * Some event server addresses are defined ambiguously. The event will sometimes list an IP, a domain or a unix socket.  You should always store the raw address in the `.address` field.
      * Then it should be duplicated to `.ip` or `.domain`, depending on which one it is.
      */
-    address?: string | string[];
+    address?: string | string[] | null;
     /**
      * The domain name of the server system.
      * This value may be a host name, a fully qualified domain name, or another host naming format. The value may derive from the original event or be added from enrichment.
      */
-    domain?: string | string[];
+    domain?: string | string[] | null;
     /**
      * IP address of the server (IPv4 or IPv6).
      */
-    ip?: string | string[];
+    ip?: string | string[] | null;
   };
   source?: {
     as?: {
       /**
        * Unique number allocated to the autonomous system. The autonomous system number (ASN) uniquely identifies each network on the Internet.
        */
-      number?: number | number[];
+      number?: number | number[] | null;
       organization?: {
         /**
          * Organization name.
          */
-        name?: string | string[];
+        name?: string | string[] | null;
       };
     };
     geo?: {
       /**
        * City name.
        */
-      city_name?: string | string[];
+      city_name?: string | string[] | null;
       /**
        * Name of the continent.
        */
-      continent_name?: string | string[];
+      continent_name?: string | string[] | null;
       /**
        * Country ISO code.
        */
-      country_iso_code?: string | string[];
+      country_iso_code?: string | string[] | null;
       /**
        * Country name.
        */
-      country_name?: string | string[];
+      country_name?: string | string[] | null;
       /**
        * Longitude and latitude.
        */
@@ -2352,92 +2406,93 @@ export interface AuditDocument {
           }
         | string
         | [number, number]
-        | [number, number, number];
+        | [number, number, number]
+        | null;
       /**
        * Region ISO code.
        */
-      region_iso_code?: string | string[];
+      region_iso_code?: string | string[] | null;
       /**
        * Region name.
        */
-      region_name?: string | string[];
+      region_name?: string | string[] | null;
     };
     /**
      * IP address of the source (IPv4 or IPv6).
      */
-    ip?: string | string[];
+    ip?: string | string[] | null;
     /**
      * Port of the source.
      */
-    port?: number | number[];
+    port?: number | number[] | null;
   };
   /**
    * List of keywords used to tag each event.
    */
-  tags?: string[];
+  tags?: string[] | null;
   url?: {
     /**
      * Domain of the url, such as "www.elastic.co".
      * In some cases a URL may refer to an IP and/or port directly, without a domain name. In this case, the IP address would go to the `domain` field.
      * If the URL contains a literal IPv6 address enclosed by `[` and `]` (IETF RFC 2732), the `[` and `]` characters should also be captured in the `domain` field.
      */
-    domain?: string | string[];
+    domain?: string | string[] | null;
     /**
      * Unmodified original url as seen in the event source.
      * Note that in network monitoring, the observed URL may be a full URL, whereas in access logs, the URL is often just represented as a path.
      * This field is meant to represent the URL as it was observed, complete or not.
      */
-    original?: string | string[];
+    original?: string | string[] | null;
     /**
      * Path of the request, such as "/search".
      */
-    path?: string | string[];
+    path?: string | string[] | null;
     /**
      * Port of the request, such as 443.
      */
-    port?: number | number[];
+    port?: number | number[] | null;
     /**
      * Scheme of the request, such as "https".
      * Note: The `:` is not part of the scheme.
      */
-    scheme?: string | string[];
+    scheme?: string | string[] | null;
   };
   user?: {
     /**
      * Name of the directory the user is a member of.
      * For example, an LDAP or Active Directory domain name.
      */
-    domain?: string | string[];
+    domain?: string | string[] | null;
     /**
      * User email address.
      */
-    email?: string | string[];
+    email?: string | string[] | null;
     /**
      * Unique identifier of the user.
      */
-    id?: string | string[];
+    id?: string | string[] | null;
     /**
      * Short name or login of the user.
      */
-    name?: string | string[];
+    name?: string | string[] | null;
     target?: {
       /**
        * Name of the directory the user is a member of.
        * For example, an LDAP or Active Directory domain name.
        */
-      domain?: string | string[];
+      domain?: string | string[] | null;
       /**
        * User email address.
        */
-      email?: string | string[];
+      email?: string | string[] | null;
       /**
        * Unique identifier of the user.
        */
-      id?: string | string[];
+      id?: string | string[] | null;
       /**
        * Short name or login of the user.
        */
-      name?: string | string[];
+      name?: string | string[] | null;
     };
   };
   user_agent?: {
@@ -2445,33 +2500,33 @@ export interface AuditDocument {
       /**
        * Name of the device.
        */
-      name?: string | string[];
+      name?: string | string[] | null;
     };
     /**
      * Name of the user agent.
      */
-    name?: string | string[];
+    name?: string | string[] | null;
     /**
      * Unparsed user_agent string.
      */
-    original?: string | string[];
+    original?: string | string[] | null;
     os?: {
       /**
        * Operating system name, including the version or code name.
        */
-      full?: string | string[];
+      full?: string | string[] | null;
       /**
        * Operating system name, without the version.
        */
-      name?: string | string[];
+      name?: string | string[] | null;
       /**
        * Operating system version as a raw string.
        */
-      version?: string | string[];
+      version?: string | string[] | null;
     };
     /**
      * Version of the user agent.
      */
-    version?: string | string[];
+    version?: string | string[] | null;
   };
 }

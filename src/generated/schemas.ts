@@ -31,7 +31,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -42,7 +43,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -53,9 +55,10 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "ip",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
-          "tsType": "string | string[]",
+          "tsType": "string | string[] | null",
           "anyOf": [
             {
               "format": "ipv4"
@@ -82,7 +85,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "long",
           "type": [
             "integer",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "integer"
@@ -120,7 +124,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -137,7 +142,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -152,7 +158,10 @@ export const auditDocumentSchema: SchemaObject = {
         "attachments": {
           "description": "A list of objects describing the attachment files sent along with an email message.",
           "x-es-type": "nested",
-          "type": "array",
+          "type": [
+            "array",
+            "null"
+          ],
           "items": {
             "type": "object",
             "properties": {
@@ -164,7 +173,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -175,7 +185,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -186,7 +197,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "long",
                     "type": [
                       "integer",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "integer"
@@ -205,7 +217,10 @@ export const auditDocumentSchema: SchemaObject = {
             "address": {
               "description": "The email address of BCC recipient",
               "x-es-type": "keyword",
-              "type": "array",
+              "type": [
+                "array",
+                "null"
+              ],
               "items": {
                 "type": "string"
               }
@@ -219,7 +234,10 @@ export const auditDocumentSchema: SchemaObject = {
             "address": {
               "description": "The email address of CC recipient",
               "x-es-type": "keyword",
-              "type": "array",
+              "type": [
+                "array",
+                "null"
+              ],
               "items": {
                 "type": "string"
               }
@@ -233,7 +251,10 @@ export const auditDocumentSchema: SchemaObject = {
             "address": {
               "description": "The email address of the sender, typically from the RFC 5322 `From:` header field.",
               "x-es-type": "keyword",
-              "type": "array",
+              "type": [
+                "array",
+                "null"
+              ],
               "items": {
                 "type": "string"
               }
@@ -246,7 +267,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -257,7 +279,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "wildcard",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -271,7 +294,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -285,7 +309,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -297,7 +322,10 @@ export const auditDocumentSchema: SchemaObject = {
             "address": {
               "description": "The email address of recipient",
               "x-es-type": "keyword",
-              "type": "array",
+              "type": [
+                "array",
+                "null"
+              ],
               "items": {
                 "type": "string"
               }
@@ -316,7 +344,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "match_only_text",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -333,7 +362,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -342,7 +372,10 @@ export const auditDocumentSchema: SchemaObject = {
         "category": {
           "description": "This is one of four ECS Categorization Fields, and indicates the second level in the ECS category hierarchy.\n`event.category` represents the \"big buckets\" of ECS categories. For example, filtering on `event.category:process` yields all events relating to process activity. This field is closely related to `event.type`, which is used as a subcategory.\nThis field is an array. This will allow proper categorization of some events that fall in multiple categories.",
           "x-es-type": "keyword",
-          "type": "array",
+          "type": [
+            "array",
+            "null"
+          ],
           "items": {
             "type": "string",
             "enum": [
@@ -374,7 +407,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -390,7 +424,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -401,7 +436,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "date",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}(:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$",
           "items": {
@@ -441,6 +477,9 @@ export const auditDocumentSchema: SchemaObject = {
                   "signal"
                 ]
               }
+            },
+            {
+              "type": "null"
             }
           ]
         },
@@ -454,7 +493,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -482,6 +522,9 @@ export const auditDocumentSchema: SchemaObject = {
                   "unknown"
                 ]
               }
+            },
+            {
+              "type": "null"
             }
           ]
         },
@@ -490,7 +533,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -501,7 +545,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "long",
           "type": [
             "integer",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "integer"
@@ -510,7 +555,10 @@ export const auditDocumentSchema: SchemaObject = {
         "type": {
           "description": "This is one of four ECS Categorization Fields, and indicates the third level in the ECS category hierarchy.\n`event.type` represents a categorization \"sub-bucket\" that, when used along with the `event.category` field values, enables filtering events down to a level appropriate for single visualization.\nThis field is an array. This will allow proper categorization of some events that fall in multiple event types.",
           "x-es-type": "keyword",
-          "type": "array",
+          "type": [
+            "array",
+            "null"
+          ],
           "items": {
             "type": "string",
             "enum": [
@@ -546,7 +594,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -557,7 +606,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -568,7 +618,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -579,7 +630,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -590,7 +642,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -601,7 +654,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "long",
           "type": [
             "integer",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "integer"
@@ -618,7 +672,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -629,7 +684,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -643,7 +699,8 @@ export const auditDocumentSchema: SchemaObject = {
       "x-es-type": "match_only_text",
       "type": [
         "string",
-        "array"
+        "array",
+        "null"
       ],
       "items": {
         "type": "string"
@@ -657,7 +714,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -679,7 +737,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -690,7 +749,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "flattened",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "object"
@@ -701,7 +761,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -712,7 +773,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "properties": {
                 "ID": {
@@ -720,7 +782,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -731,7 +794,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -749,7 +813,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -760,7 +825,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -777,7 +843,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -788,7 +855,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -799,7 +867,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -810,7 +879,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -821,7 +891,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -832,7 +903,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -849,7 +921,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "flattened",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "object"
@@ -860,7 +933,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "properties": {
                 "Subject": {
@@ -868,7 +942,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -886,7 +961,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -903,7 +979,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -914,7 +991,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -925,7 +1003,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -936,7 +1015,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -947,7 +1027,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -964,7 +1045,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -975,7 +1057,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "properties": {
                 "AADSessionId": {
@@ -983,7 +1066,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -1001,7 +1085,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -1018,7 +1103,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1029,7 +1115,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1040,7 +1127,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1051,7 +1139,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1062,7 +1151,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -1079,7 +1169,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -1096,7 +1187,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1107,7 +1199,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1118,7 +1211,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1129,7 +1223,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1140,7 +1235,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1151,7 +1247,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1162,7 +1259,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1173,7 +1271,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1184,7 +1283,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1195,7 +1295,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1206,7 +1307,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1217,7 +1319,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1228,7 +1331,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1239,7 +1343,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1250,7 +1355,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1261,7 +1367,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1272,7 +1379,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1283,7 +1391,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1294,7 +1403,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1305,7 +1415,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1316,7 +1427,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1327,7 +1439,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1338,7 +1451,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1349,7 +1463,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "flattened",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "object"
@@ -1360,7 +1475,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1371,7 +1487,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1382,7 +1499,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1393,7 +1511,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1404,7 +1523,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "flattened",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "object"
@@ -1415,7 +1535,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1426,7 +1547,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1437,7 +1559,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1448,7 +1571,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1459,7 +1583,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1470,7 +1595,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -1487,7 +1613,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1498,7 +1625,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1509,7 +1637,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1520,7 +1649,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1531,7 +1661,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1542,7 +1673,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "properties": {
                 "Id": {
@@ -1550,7 +1682,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -1561,7 +1694,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -1572,7 +1706,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -1583,7 +1718,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -1601,7 +1737,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -1612,7 +1749,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -1623,7 +1761,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -1634,7 +1773,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -1651,7 +1791,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1662,7 +1803,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1673,7 +1815,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1684,7 +1827,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -1701,7 +1845,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1712,7 +1857,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1723,7 +1869,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1734,7 +1881,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1745,7 +1893,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1756,7 +1905,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1767,7 +1917,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -1784,7 +1935,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -1801,7 +1953,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1812,7 +1965,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "properties": {
                 "RequestType": {
@@ -1820,7 +1974,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -1831,7 +1986,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -1842,7 +1998,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -1853,7 +2010,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "flattened",
                   "type": [
                     "object",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "object"
@@ -1871,7 +2029,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -1882,7 +2041,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -1893,7 +2053,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -1904,7 +2065,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "flattened",
                     "type": [
                       "object",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "object"
@@ -1921,7 +2083,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "boolean",
               "type": [
                 "boolean",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "boolean"
@@ -1932,7 +2095,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -1949,7 +2113,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "long",
               "type": [
                 "integer",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "integer"
@@ -1960,7 +2125,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "long",
               "type": [
                 "integer",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "integer"
@@ -1971,7 +2137,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -1982,7 +2149,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -1999,7 +2167,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -2016,7 +2185,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2027,7 +2197,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2038,7 +2209,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2049,7 +2221,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2060,7 +2233,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -2077,7 +2251,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2088,7 +2263,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2099,7 +2275,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2110,7 +2287,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2121,7 +2299,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2132,7 +2311,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2143,7 +2323,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2154,7 +2335,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2165,7 +2347,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2176,7 +2359,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "boolean",
               "type": [
                 "boolean",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "boolean"
@@ -2187,7 +2371,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -2204,7 +2389,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2215,7 +2401,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2226,7 +2413,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2237,7 +2425,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2248,7 +2437,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2259,7 +2449,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2270,7 +2461,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2281,7 +2473,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2292,7 +2485,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2303,7 +2497,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2314,7 +2509,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2325,7 +2521,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2336,7 +2533,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2347,7 +2545,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2358,7 +2557,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2369,7 +2569,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2380,7 +2581,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2391,7 +2593,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2402,7 +2605,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2413,7 +2617,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2424,7 +2629,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2435,7 +2641,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "flattened",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "object"
@@ -2446,7 +2653,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2457,7 +2665,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2468,7 +2677,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2479,7 +2689,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "flattened",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "object"
@@ -2490,7 +2701,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2501,7 +2713,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2512,7 +2725,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -2529,7 +2743,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "flattened",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "object"
@@ -2540,7 +2755,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2551,7 +2767,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2562,7 +2779,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2573,7 +2791,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2584,7 +2803,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2595,7 +2815,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2606,7 +2827,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2617,7 +2839,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2628,7 +2851,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2639,7 +2863,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2650,7 +2875,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "long",
               "type": [
                 "integer",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "integer"
@@ -2661,7 +2887,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2672,7 +2899,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "properties": {
                 "Name": {
@@ -2680,7 +2908,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2691,7 +2920,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2709,7 +2939,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -2720,7 +2951,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -2737,7 +2969,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2748,7 +2981,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2759,7 +2993,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2770,7 +3005,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2781,7 +3017,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2792,7 +3029,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2803,7 +3041,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2814,7 +3053,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -2825,7 +3065,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "properties": {
                 "AccessRights": {
@@ -2833,7 +3074,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2844,7 +3086,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2855,7 +3098,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2866,7 +3110,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2877,7 +3122,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2888,7 +3134,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2899,7 +3146,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2910,7 +3158,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2921,7 +3170,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2932,7 +3182,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2943,7 +3194,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2954,7 +3206,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2965,7 +3218,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2976,7 +3230,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2987,7 +3242,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -2998,7 +3254,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -3009,7 +3266,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -3020,7 +3278,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -3031,7 +3290,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -3042,7 +3302,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -3060,7 +3321,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3071,7 +3333,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3082,7 +3345,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3093,7 +3357,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3104,7 +3369,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3115,7 +3381,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3126,7 +3393,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3137,7 +3405,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3148,7 +3417,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3159,7 +3429,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3170,7 +3441,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3181,7 +3453,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3192,7 +3465,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3203,7 +3477,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3214,7 +3489,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3225,7 +3501,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3236,7 +3513,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3247,7 +3525,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3258,7 +3537,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3269,7 +3549,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -3286,7 +3567,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "properties": {
                 "HasForeignTenantUsers": {
@@ -3294,7 +3576,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "boolean",
                   "type": [
                     "boolean",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "boolean"
@@ -3305,7 +3588,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "boolean",
                   "type": [
                     "boolean",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "boolean"
@@ -3316,7 +3600,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "boolean",
                   "type": [
                     "boolean",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "boolean"
@@ -3327,7 +3612,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "boolean",
                   "type": [
                     "boolean",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "boolean"
@@ -3345,7 +3631,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "boolean",
                     "type": [
                       "boolean",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "boolean"
@@ -3356,7 +3643,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "boolean",
                     "type": [
                       "boolean",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "boolean"
@@ -3367,7 +3655,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "boolean",
                     "type": [
                       "boolean",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "boolean"
@@ -3378,7 +3667,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "boolean",
                     "type": [
                       "boolean",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "boolean"
@@ -3395,7 +3685,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3406,7 +3697,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3417,7 +3709,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3428,7 +3721,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3439,7 +3733,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "flattened",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "object"
@@ -3450,7 +3745,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3461,7 +3757,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3472,7 +3769,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3483,7 +3781,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3494,7 +3793,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "flattened",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "object"
@@ -3505,7 +3805,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3516,7 +3817,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -3533,7 +3835,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3544,7 +3847,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3555,7 +3859,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3566,7 +3871,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3577,7 +3883,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3588,7 +3895,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3599,7 +3907,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3610,7 +3919,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3621,7 +3931,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3632,7 +3943,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3643,7 +3955,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -3660,7 +3973,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3671,7 +3985,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3682,7 +3997,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "boolean",
               "type": [
                 "boolean",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "boolean"
@@ -3693,7 +4009,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -3710,7 +4027,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3721,7 +4039,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3732,7 +4051,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -3749,7 +4069,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3760,7 +4081,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3771,7 +4093,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3782,7 +4105,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3793,7 +4117,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3804,7 +4129,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3815,7 +4141,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3826,7 +4153,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3837,7 +4165,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3848,7 +4177,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3859,7 +4189,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3870,7 +4201,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3881,7 +4213,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3892,7 +4225,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3903,7 +4237,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3914,7 +4249,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3925,7 +4261,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3936,7 +4273,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3947,7 +4285,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3958,7 +4297,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3969,7 +4309,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3980,7 +4321,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -3991,7 +4333,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "additionalProperties": {
                 "$ref": "#/definitions/dynamic_keyword"
@@ -4008,7 +4351,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "object",
               "type": [
                 "object",
-                "array"
+                "array",
+                "null"
               ],
               "properties": {
                 "ID": {
@@ -4016,7 +4360,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -4027,7 +4372,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -4045,7 +4391,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -4056,7 +4403,8 @@ export const auditDocumentSchema: SchemaObject = {
                     "x-es-type": "keyword",
                     "type": [
                       "string",
-                      "array"
+                      "array",
+                      "null"
                     ],
                     "items": {
                       "type": "string"
@@ -4073,7 +4421,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4084,7 +4433,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4095,7 +4445,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4106,7 +4457,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4117,7 +4469,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4128,7 +4481,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4139,7 +4493,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4150,7 +4505,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4161,7 +4517,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4172,7 +4529,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4183,7 +4541,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4194,7 +4553,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4205,7 +4565,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4216,7 +4577,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4227,7 +4589,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4238,7 +4601,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4249,7 +4613,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4260,7 +4625,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4271,7 +4637,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4282,7 +4649,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4293,7 +4661,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4304,7 +4673,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4315,7 +4685,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4326,7 +4697,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4337,7 +4709,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4348,7 +4721,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4370,7 +4744,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4385,7 +4760,10 @@ export const auditDocumentSchema: SchemaObject = {
         "hosts": {
           "description": "All hostnames or other host identifiers seen on your event. Example identifiers include FQDNs, domain names, workstation names, or aliases.",
           "x-es-type": "keyword",
-          "type": "array",
+          "type": [
+            "array",
+            "null"
+          ],
           "items": {
             "type": "string"
           }
@@ -4393,7 +4771,10 @@ export const auditDocumentSchema: SchemaObject = {
         "ip": {
           "description": "All of the IPs seen on your event.",
           "x-es-type": "ip",
-          "type": "array",
+          "type": [
+            "array",
+            "null"
+          ],
           "items": {
             "type": "string",
             "tsType": "string",
@@ -4410,7 +4791,10 @@ export const auditDocumentSchema: SchemaObject = {
         "user": {
           "description": "All the user names or other user identifiers seen on the event.",
           "x-es-type": "keyword",
-          "type": "array",
+          "type": [
+            "array",
+            "null"
+          ],
           "items": {
             "type": "string"
           }
@@ -4426,7 +4810,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4437,7 +4822,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4448,7 +4834,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4459,7 +4846,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4476,7 +4864,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4487,7 +4876,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4498,9 +4888,10 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "ip",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
-          "tsType": "string | string[]",
+          "tsType": "string | string[] | null",
           "anyOf": [
             {
               "format": "ipv4"
@@ -4536,7 +4927,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "long",
               "type": [
                 "integer",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "integer"
@@ -4550,7 +4942,8 @@ export const auditDocumentSchema: SchemaObject = {
                   "x-es-type": "keyword",
                   "type": [
                     "string",
-                    "array"
+                    "array",
+                    "null"
                   ],
                   "items": {
                     "type": "string"
@@ -4570,7 +4963,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4581,7 +4975,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4592,7 +4987,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4603,7 +4999,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4639,6 +5036,9 @@ export const auditDocumentSchema: SchemaObject = {
                   },
                   "minItems": 2,
                   "maxItems": 3
+                },
+                {
+                  "type": "null"
                 }
               ]
             },
@@ -4647,7 +5047,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4658,7 +5059,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4672,9 +5074,10 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "ip",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
-          "tsType": "string | string[]",
+          "tsType": "string | string[] | null",
           "anyOf": [
             {
               "format": "ipv4"
@@ -4701,7 +5104,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "long",
           "type": [
             "integer",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "integer"
@@ -4713,7 +5117,10 @@ export const auditDocumentSchema: SchemaObject = {
     "tags": {
       "description": "List of keywords used to tag each event.",
       "x-es-type": "keyword",
-      "type": "array",
+      "type": [
+        "array",
+        "null"
+      ],
       "items": {
         "type": "string"
       }
@@ -4726,7 +5133,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4737,7 +5145,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "wildcard",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4748,7 +5157,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "wildcard",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4759,7 +5169,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "long",
           "type": [
             "integer",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "integer"
@@ -4770,7 +5181,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4787,7 +5199,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4798,7 +5211,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4809,7 +5223,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4820,7 +5235,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4834,7 +5250,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4845,7 +5262,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4856,7 +5274,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4867,7 +5286,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4890,7 +5310,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4904,7 +5325,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4915,7 +5337,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4929,7 +5352,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4940,7 +5364,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4951,7 +5376,8 @@ export const auditDocumentSchema: SchemaObject = {
               "x-es-type": "keyword",
               "type": [
                 "string",
-                "array"
+                "array",
+                "null"
               ],
               "items": {
                 "type": "string"
@@ -4965,7 +5391,8 @@ export const auditDocumentSchema: SchemaObject = {
           "x-es-type": "keyword",
           "type": [
             "string",
-            "array"
+            "array",
+            "null"
           ],
           "items": {
             "type": "string"
@@ -4984,7 +5411,8 @@ export const auditDocumentSchema: SchemaObject = {
       "type": [
         "string",
         "object",
-        "array"
+        "array",
+        "null"
       ],
       "additionalProperties": {
         "$ref": "#/definitions/dynamic_keyword"

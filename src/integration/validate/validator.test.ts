@@ -156,6 +156,14 @@ describe('document schema (built from the fixture fields)', async () => {
     expect(documents.validate({ ...document, user: { id: ['a', 'b'], name: 'x' } })).toEqual([]);
   });
 
+  it('accepts null for a field (Elasticsearch indexes it as missing), except @timestamp', () => {
+    const doc = structuredClone(document) as Record<string, any>;
+    Object.assign(doc.o365.audit, { Id: null, Members: null, ExtendedProperties: null, ActorIpAddress: null });
+    doc.tags = null;
+    expect(documents.validate(doc)).toEqual([]);
+    expect(documents.validate({ ...document, '@timestamp': null }).map((i) => i.path)).toEqual(['/@timestamp']);
+  });
+
   it('reports an undeclared field with its path, also deep inside a group and inside nested items', () => {
     const doc = structuredClone(document) as Record<string, any>;
     doc.o365.audit.NotDeclared = 'x';

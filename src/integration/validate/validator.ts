@@ -67,15 +67,16 @@ export function describeSchema(schema: Record<string, unknown>): string {
     const values = (schema.enum as unknown[]).map((v) => JSON.stringify(v));
     return `one of ${values.length > 8 ? `${values.slice(0, 8).join(', ')}, ...` : values.join(', ')}`;
   }
-  const anyOf = schema.anyOf as Record<string, unknown>[] | undefined;
+  // null is accepted in documents (it means "missing") but is not worth saying in a reason.
+  const anyOf = (schema.anyOf as Record<string, unknown>[] | undefined)?.filter((s) => s.type !== 'null');
   if (anyOf && anyOf.length === 2 && anyOf[1]?.type === 'array') return `${describeSchema(anyOf[0]!)} or an array of them`;
   if (anyOf && !schema.type) return anyOf.map(describeSchema).join(' or ');
-  if (schema.type === 'array' && schema.items) return `an array of ${describeSchema(schema.items as Record<string, unknown>)}`;
-  const union = schema.type as unknown[];
-  if (Array.isArray(union) && union.length === 2 && union[1] === 'array' && schema.items) {
+  const typeList = ([] as unknown[]).concat(schema.type ?? []).filter((t) => t !== 'null');
+  if (typeList.length === 1 && typeList[0] === 'array' && schema.items) return `an array of ${describeSchema(schema.items as Record<string, unknown>)}`;
+  if (typeList.length === 2 && typeList[1] === 'array' && schema.items) {
     return `${describeSchema(schema.items as Record<string, unknown>)} or an array of them`;
   }
-  const types = ([] as unknown[]).concat(schema.type ?? []).map((t) => ARTICLE[String(t)] ?? `a ${String(t)}`);
+  const types = typeList.map((t) => ARTICLE[String(t)] ?? `a ${String(t)}`);
   let text = types.join(' or ') || 'a value';
   if (schema.pattern === '^-?[0-9]+$') text = text.replace('a string', 'a string of digits');
   if (anyOf?.every((s) => typeof s.format === 'string')) text += ` (${anyOf.map((s) => s.format).join(' or ')})`;
