@@ -3,7 +3,9 @@
 
 import { Command, CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
+import { setupCommand } from '../integration/setup/index.js';
 import { validateCommand } from '../integration/validate/index.js';
+import { simulatorCommand } from '../simulator/command.js';
 import { checkCommand } from './commands/check.js';
 import { collectCommand } from './commands/collect.js';
 import { demoCommand } from './commands/demo.js';
@@ -21,7 +23,9 @@ export function buildProgram(): Command {
   program.addCommand(checkCommand());
   program.addCommand(stateCommand());
   program.addCommand(demoCommand());
+  program.addCommand(simulatorCommand());
   program.addCommand(validateCommand());
+  program.addCommand(setupCommand());
   // Usage errors exit 2 everywhere (commander's default is 1, which we reserve for run failures).
   const exitOverride = (c: Command) => {
     c.exitOverride();

@@ -1,5 +1,5 @@
 // Configuration: the schema-checked config file, normalised into CollectorOptions.
-export { loadConfigFile, loadConfigText, type LoadOptions } from './load.js';
+export { loadConfigFile, loadConfigText, lintConfigText, type LoadOptions } from './load.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { ConfigValidationError, formatIssue, formatPath, type ConfigIssue } from './issues.js';
 export { configSchema, schemaDefault } from './schema.js';

@@ -61,6 +61,19 @@ export function loadConfigText(text: string, options: LoadOptions & { file?: str
   return deepFreeze(config);
 }
 
+/**
+ * Checks config text without reading the files it names (secrets, keys, CAs): syntax, `${VAR}`,
+ * schema and cross-field rules. For linting examples and configs on a machine without the secrets.
+ */
+export function lintConfigText(text: string, options: LoadOptions = {}): ConfigIssue[] {
+  const src = parseSource(text);
+  if (src.issues.length > 0) return src.issues.map((i) => ({ ...i, message: scrub(i.message) }));
+  const issues: ConfigIssue[] = [];
+  const value = interpolateEnv(src.value, options.env ?? process.env, issues);
+  for (const raw of validateConfigValue(value)) issues.push({ path: formatPath(raw.keyPath), message: raw.message, hint: raw.hint, line: src.lineOf(raw.keyPath) });
+  return issues;
+}
+
 /** `tenants[1].client_secret` -> ['tenants', 1, 'client_secret'] (to find a line). */
 function pathSegments(path: string): KeyPath {
   const out: Array<string | number> = [];
@@ -193,7 +206,7 @@ function readCertificate(c: NonNullable<RawTenant['certificate']>, at: KeyPath, 
   }
   let certificate: string | undefined;
   let thumbprint = (c.thumbprint ?? '').replace(/[:\s]/g, '').toUpperCase();
-  if (c.thumbprint !== undefined && thumbprint.length !== 40) files.problem([...at, 'thumbprint'], 'must be the hex SHA-1 thumbprint (40 hex digits)');
+  if (c.thumbprint !== undefined && thumbprint.length !== 40 && thumbprint.length !== 64) files.problem([...at, 'thumbprint'], 'must be a hex SHA-1 (40 digits) or SHA-256 (64 digits) thumbprint');
   if (c.certificate_file !== undefined) {
     certificate = files.read([...at, 'certificate_file'], c.certificate_file);
     if (certificate !== undefined) {

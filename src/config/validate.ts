@@ -106,7 +106,7 @@ function patternIssue(schemaPath: string, at: KeyPath, root: unknown): RawIssue 
     else if (DOMAIN_RE.test(s) && key === 'client_id') hint = 'this looks like a domain name (tenant_id and client_id swapped?): client_id is the Application (client) ID GUID of the app registration';
     return { keyPath: at, message: 'must be a GUID like 00000000-0000-0000-0000-000000000000', hint };
   }
-  if (schemaPath.includes('/thumbprint/')) return { keyPath: at, message: 'must be the hex SHA-1 thumbprint (40 hex digits)' };
+  if (schemaPath.includes('/thumbprint/')) return { keyPath: at, message: 'must be a hex SHA-1 (40 digits) or SHA-256 (64 digits) thumbprint' };
   if (schemaPath.includes('/name/')) return { keyPath: at, message: 'may only contain letters, digits, "_", "." and "-"' };
   return { keyPath: at, message: 'must be an http:// or https:// URL' };
 }
