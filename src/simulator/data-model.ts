@@ -27,6 +27,12 @@ export interface FeedConfig {
 const REGIONS = ['emea0012', 'emea0036', 'na0030', 'na0018', 'apac0007'];
 const PAD = 'x'.repeat(1 << 16);
 const MAX_LAG_MS = 2 * 3600_000;
+/**
+ * A repeated record comes from a blob at most this much older: Microsoft's pipeline re-stores a
+ * record when it retries, so copies land in nearby blobs. The collector promises de-duplication
+ * within its lookback horizon (30 min by default); copies farther apart are the downstream _id's job.
+ */
+const DUP_NEAR_MS = 20 * 60_000;
 
 function tagOf(ct: ContentType): string {
   const under = ct.replace('.', '_');
@@ -97,12 +103,16 @@ export class Feed {
   /** Extra copies of earlier records that blob b carries, for a duplicate share `rate`. */
   dupCount(b: number, rate: number): number {
     if (b === 0 || rate <= 0 || unit(this.h(b, 0xd0)) >= rate) return 0;
-    return Math.min(1 + (this.h(b, 0xd1) % 3), this.count(this.dupBlob(b)));
+    const src = this.dupBlob(b);
+    if ((this.created[b] as number) - (this.created[src] as number) > DUP_NEAR_MS) return 0;
+    return Math.min(1 + (this.h(b, 0xd1) % 3), this.count(src));
   }
 
-  /** The earlier blob whose records blob b repeats. */
+  /** The earlier blob whose records blob b repeats: one of the last five, else the previous one. */
   private dupBlob(b: number): number {
-    return b - 1 - (this.h(b, 0xd2) % Math.min(b, 5));
+    const pick = b - 1 - (this.h(b, 0xd2) % Math.min(b, 5));
+    const near = (this.created[b] as number) - (this.created[pick] as number) <= DUP_NEAR_MS;
+    return near ? pick : b - 1;
   }
 
   /** Source (blob, record) of the k-th duplicate in blob b: consecutive records, so never twice in one blob. */

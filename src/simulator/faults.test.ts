@@ -126,8 +126,9 @@ describe('structural faults', () => {
     expect(late.some((d) => Date.parse(d.contentCreated) < lastEarly && !early.find((e) => e.contentId === d.contentId))).toBe(true);
   });
 
-  it('duplicateRecords: the same Id in two blobs; groundTruth counts it once', async () => {
-    const { sim, c, t, token, list } = await boot({ faults: { duplicateRecords: 1 } });
+  it('duplicateRecords: the same Id in two nearby blobs; groundTruth counts it once', async () => {
+    // Copies come from blobs at most 20 min older (dense feed: 6 blobs in 30 min).
+    const { sim, c, t, token, list } = await boot({ spanMs: 30 * 60_000, faults: { duplicateRecords: 1 } });
     const seen = new Map<string, number>();
     let total = 0;
     for (const d of await list()) {
@@ -141,6 +142,17 @@ describe('structural faults', () => {
     expect(total).toBeGreaterThan(seen.size);
     expect([...seen.values()].some((n) => n > 1)).toBe(true);
     expect(sim.groundTruth(t.tenantId, 'Audit.Exchange')).toEqual(new Set(seen.keys()));
+  });
+
+  it('duplicateRecords: no copy from a blob more than 20 min older (sparse feed)', async () => {
+    const { c, token, list } = await boot({ spanMs: 6 * HOUR, faults: { duplicateRecords: 1 } });
+    const seen = new Set<string>();
+    for (const d of await list()) {
+      for (const r of JSON.parse((await c.get(d.contentUri, token)).text) as Array<{ Id: string }>) {
+        expect(seen.has(r.Id), `copy of ${r.Id} from a blob an hour older`).toBe(false);
+        seen.add(r.Id);
+      }
+    }
   });
 
   it('expiredContent: listed already expired, GET AF20051, records not in groundTruth', async () => {
