@@ -13,12 +13,13 @@ export interface CompatNote {
 type Processor = Record<string, Record<string, unknown>>;
 
 // Painless equivalent of `set` with `copy_from`: deep-copies maps and lists (as ES does), honours
-// `override: false` and `ignore_empty_value`. Field paths are dotted, as in the set processor.
+// `override: false` and `ignore_empty_value`, and fails on a missing source like set does.
 const COPY_FROM_SCRIPT = `
 def get(def m, String path) { def cur = m; for (String p : path.splitOnToken('.')) { if (!(cur instanceof Map) || !cur.containsKey(p)) { return null; } cur = cur.get(p); } return cur; }
 def deep(def v) { if (v instanceof Map) { Map r = new LinkedHashMap(); for (def e : v.entrySet()) { r.put(e.getKey(), deep(e.getValue())); } return r; } if (v instanceof List) { List r = new ArrayList(); for (def x : v) { r.add(deep(x)); } return r; } return v; }
 def v = get(ctx, params.from);
-if (v == null || (params.ignore_empty && v instanceof String && v.isEmpty())) { if (params.ignore_empty) { return; } }
+if (params.ignore_empty && (v == null || (v instanceof String && v.isEmpty()))) { return; }
+if (v == null) { throw new IllegalArgumentException('field [' + params.from + '] not present as part of path [' + params.from + ']'); }
 String[] parts = params.to.splitOnToken('.');
 def cur = ctx;
 for (int i = 0; i < parts.length - 1; i++) { if (!(cur.get(parts[i]) instanceof Map)) { cur.put(parts[i], new HashMap()); } cur = cur.get(parts[i]); }
