@@ -118,7 +118,8 @@ describe('collector failures', () => {
     const s = setup({ settings: { initialIntervalMs: HOUR } });
     s.api.addBlob('Audit.Exchange', { contentId: 'ok', contentCreated: T0 - 50 * MIN, records: makeRecords('ok', 3) });
     s.api.addBlob('Audit.Exchange', { contentId: 'cut', contentCreated: T0 - 40 * MIN, records: makeRecords('cut', 4) });
-    s.api.failBlob('cut', { error: apiError(503, undefined, true), afterRecords: 2, times: 1 });
+    // Fails on every whole-window attempt of the first run (3), then works.
+    s.api.failBlob('cut', { error: apiError(503, undefined, true), afterRecords: 2, times: 3 });
     const first = await s.make().run({ once: true });
     expect(first.failedStreams).toBe(1);
     expect(first.streams[0]!.error).toMatchObject({ code: 'O365_ERR_API' });
@@ -130,6 +131,17 @@ describe('collector failures', () => {
     expect(second.failedStreams).toBe(0);
     expect(ids(s.out.lines).sort()).toEqual(['cut-0', 'cut-1', 'cut-2', 'cut-3', 'ok-0', 'ok-1', 'ok-2']);
     expect(second.duplicatesDropped).toBe(2);
+    expect(s.state.snapshot().streams.get(streamKey(TENANT, 'Audit.Exchange'))!.cursor).toBe(T0);
+  });
+
+  it('lists a window again within the same run after a passing failure, delivering every record once', async () => {
+    const s = setup({ settings: { initialIntervalMs: HOUR } });
+    s.api.addBlob('Audit.Exchange', { contentId: 'ok', contentCreated: T0 - 50 * MIN, records: makeRecords('ok', 3) });
+    s.api.addBlob('Audit.Exchange', { contentId: 'cut', contentCreated: T0 - 40 * MIN, records: makeRecords('cut', 4) });
+    s.api.failBlob('cut', { error: apiError(503, undefined, true), afterRecords: 2, times: 1 });
+    const run = await s.make().run({ once: true });
+    expect(run.failedStreams).toBe(0);
+    expect(ids(s.out.lines).sort()).toEqual(['cut-0', 'cut-1', 'cut-2', 'cut-3', 'ok-0', 'ok-1', 'ok-2']);
     expect(s.state.snapshot().streams.get(streamKey(TENANT, 'Audit.Exchange'))!.cursor).toBe(T0);
   });
 

@@ -1,7 +1,7 @@
 // How the collector classifies API failures: permanent blob loss (skip, count), subscription
 // missing/disabled (start, retry), and the plain-words summary a failing stream reports.
 
-import { ApiError, O365AuditError } from '../errors.js';
+import { ApiError, AuthError, ConfigError, O365AuditError, RefusedUrlError } from '../errors.js';
 import type { StreamStats } from './types.js';
 
 const BLOB_GONE_CODES = new Set(['AF20050', 'AF20051', 'AF20052']);
@@ -14,6 +14,19 @@ export function isPermanentBlobLoss(err: unknown): err is ApiError {
 /** AF20022 (no subscription) or AF20023 (disabled): start it, then retry. */
 export function isSubscriptionMissing(err: unknown): err is ApiError {
   return err instanceof ApiError && (err.afCode === 'AF20022' || err.afCode === 'AF20023');
+}
+
+/**
+ * Worth listing the window again within the same round: the HTTP layer already retried each
+ * request, but a whole-window retry also gets past a refused NextPageUri or a blob that kept
+ * failing for a while. Configuration and permission errors would fail the same way again.
+ */
+export function isWindowRetryable(err: unknown): boolean {
+  if (err instanceof ConfigError) return false;
+  if (err instanceof AuthError) return err.retryable;
+  if (err instanceof RefusedUrlError) return true;
+  if (err instanceof ApiError) return err.retryable || err.status === undefined || err.status >= 500;
+  return true;
 }
 
 export function isAbort(err: unknown, signal: AbortSignal): boolean {

@@ -4,7 +4,7 @@
 
 import type { ContentDescriptor, ManagementApi, RawRecord } from '../api/types.js';
 import type { Output, RecordMeta } from '../outputs/types.js';
-import { errorInfo, isAbort, isPermanentBlobLoss, isSubscriptionMissing } from './errors-info.js';
+import { errorInfo, isAbort, isPermanentBlobLoss, isSubscriptionMissing, isWindowRetryable } from './errors-info.js';
 import type { Semaphore } from './semaphore.js';
 import type { StreamState } from './stream-state.js';
 import type { Logger, StreamSettings, StreamStats } from './types.js';
@@ -26,6 +26,25 @@ function untilAbort(p: Promise<void>, signal: AbortSignal): Promise<void> {
         reject(err as Error);
       },
     );
+  });
+}
+
+/** Whole-window attempts per round, and the pause before the next one (doubled each time). */
+const WINDOW_ATTEMPTS = 3;
+const WINDOW_RETRY_DELAY_MS = 1000;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -85,7 +104,7 @@ export class Stream {
         const plan = planWindow(this.state.cursor, now, settings);
         if (plan.lost) this.reportLostSpan(plan.lost.from, plan.lost.to);
         if (plan.cursor >= now) break;
-        await this.runWindow(plan.start, plan.end, signal);
+        await this.runWindowWithRetry(plan.start, plan.end, signal);
         this.state.cursor = plan.end;
         this.state.prune(settings.lookbackMs);
         this.host.requestCommit();
@@ -140,6 +159,24 @@ export class Stream {
       } catch (err) {
         if (attempt === 0 && isSubscriptionMissing(err) && !signal.aborted && (await this.host.restartSubscription(this, err, signal))) continue;
         throw err;
+      }
+    }
+  }
+
+  /**
+   * A window that fails transiently is listed again (done blobs are skipped, delivered records are
+   * de-duplicated), so a `--once` run does not give up on a passing fault; the cursor still moves
+   * only when the whole window succeeded.
+   */
+  private async runWindowWithRetry(start: number, end: number, signal: AbortSignal): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.runWindow(start, end, signal);
+        return;
+      } catch (err) {
+        if (attempt >= WINDOW_ATTEMPTS || isAbort(err, signal) || !isWindowRetryable(err)) throw err;
+        this.host.logger.debug({ ...this.log, attempt, err: errorInfo(err) }, 'window failed; listing it again');
+        await sleep(WINDOW_RETRY_DELAY_MS * 2 ** (attempt - 1), signal);
       }
     }
   }
