@@ -1,6 +1,13 @@
-// Public library entry: re-exports only, no side effects on import.
+// Public library entry: re-exports only, no side effects on import. Shippers embed the collector
+// (createCollector + createManagementApi + outputs + a state store), or load a config file and
+// let buildCollectorOptions wire everything the way the CLI does.
 export * from './errors.js';
-export type * from './api/types.js';
-export type * from './outputs/types.js';
-export type * from './state/types.js';
-export type * from './collector/types.js';
+export * from './collector/index.js';
+export * from './api/index.js';
+export * from './outputs/index.js';
+export * from './state/index.js';
+export * from './config/index.js';
+export { createValidator, validateLine, validateNdjson } from './integration/validate/index.js';
+export { setup, type SetupResult } from './integration/setup/index.js';
+export { startSimulator } from './simulator/index.js';
+export type * from './simulator/types.js';
