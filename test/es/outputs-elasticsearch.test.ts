@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { O365AuditError } from '../../src/errors.js';
 import { ElasticsearchOutput, type ElasticsearchOutputConfig } from '../../src/outputs/elasticsearch/es-output.js';
-import { contentTypeOf, sampleRecords } from '../../src/outputs/http/test-records.js';
+import { EDGE_CASES, contentTypeOf, sampleRecords } from '../../src/outputs/http/test-records.js';
 import { call, countDocs, createFixture, hasIngest, nodeUrl, startBulkProxy, waitForCount, type BulkProxy } from './outputs-helpers.js';
 
 const meta = { tenantId: 'tenant-1', contentType: 'Audit.General', contentId: 'c1' };
@@ -187,18 +187,36 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
     const o = new ElasticsearchOutput({ type: engine, hosts: [base], namespace, setupOnStart: true, flushIntervalMs: 0, retry: fast, deadLetterPath: dlq }, { stateDir: dir });
     open.push(o);
     const index = `logs-o365.audit-${namespace}`;
+    const refusedIds = async (): Promise<string[]> =>
+      o.stats().deadLettered === 0
+        ? []
+        : (await readFile(dlq, 'utf8')).split('\n').filter(Boolean).map((l) => {
+            const d = JSON.parse(l) as { _id: string; status: number; error: unknown };
+            return `${d._id}: ${d.status} ${JSON.stringify(d.error).slice(0, 300)}`;
+          });
     try {
       await o.open(undefined);
-      const records = sampleRecords();
+      // Real records (the shared corpus): the installed pipeline must take every one.
+      const records = sampleRecords(60, false);
       for (const r of records) await o.write(r, { tenantId: 'tenant-1', contentType: contentTypeOf(r), contentId: 'c' });
       await o.flushTo(o.mark());
+      expect(await refusedIds()).toEqual([]);
       expect(o.stats()).toMatchObject({ confirmed: records.length, created: records.length, deadLettered: 0 });
       expect(await countDocs(base, index)).toBe(records.length);
       const hit = (await call(base, 'GET', `/${index}/_search?size=1`)).json.hits.hits[0]._source as Record<string, unknown>;
       expect(hit['@timestamp']).toBeDefined();
+
+      // Awkward hand-made records: each is indexed or dead-lettered with its reason, never lost.
+      for (const r of EDGE_CASES) await o.write(r, { tenantId: 'tenant-1', contentType: contentTypeOf(r), contentId: 'c' });
+      await o.flushTo(o.mark());
+      const s = o.stats();
+      expect(s.confirmed).toBe(records.length + EDGE_CASES.length);
+      expect(s.created + s.deadLettered).toBe(records.length + EDGE_CASES.length);
+      expect(await countDocs(base, index)).toBe(s.created);
+      const refused = await refusedIds();
+      if (refused.length > 0) console.warn(`${engine}: the installed pipeline refused:\n${refused.join('\n')}`);
     } finally {
       await call(base, 'DELETE', engine === 'opensearch' ? `/_data_stream/${index}` : `/${index}`);
     }
   });
 });
-
