@@ -64,6 +64,7 @@ function typeOf(node: Json, defs: Json): string {
   let t = String(node.type ?? 'any');
   if (node.type === 'integer' && (node.minimum !== undefined || node.maximum !== undefined)) t += ` (${String(node.minimum ?? '')}–${String(node.maximum ?? '')})`;
   if (node.type === 'string' && typeof node.pattern === 'string' && node.pattern.startsWith('^https?')) t = 'URL';
+  if (node.type === 'object' && node.properties === undefined && node.additionalProperties !== undefined) t = 'map of strings';
   return t;
 }
 
@@ -86,6 +87,13 @@ function table(props: Json, required: string[], defs: Json, prefix: string, extr
     const def = extraDefaults[key] ?? defaultOf(node);
     const req = required.includes(key) ? ' **(required)**' : '';
     rows.push(`| \`${prefix}${key}\`${req} | ${cell(typeOf(node, defs))} | ${cell(def)} | ${cell(String(node.description ?? ''))} |`);
+    // Nested settings (an output's `retry`) are listed under their parent, one level deep.
+    if (node.type === 'object' && node.properties !== undefined && prefix === '') {
+      for (const [sub, rawSub] of Object.entries(node.properties as Json)) {
+        const n = rawSub as Json;
+        rows.push(`| \`${key}.${sub}\` | ${cell(typeOf(n, defs))} | ${cell(defaultOf(n))} | ${cell(String(n.description ?? ''))} |`);
+      }
+    }
   }
   return rows.join('\n');
 }
@@ -97,7 +105,12 @@ export function renderConfigDocs(schema: Json): string {
   const tenantProps = tenant.properties as Json;
   const cert = tenantProps.certificate as Json;
   const output = defs.output as Json;
-  const retry = props.retry as Json;
+  const outputTypes: Array<[string, string]> = [
+    ['output_file', '`type: file`'],
+    ['output_stdout', '`type: stdout`'],
+    ['output_elasticsearch', '`type: elasticsearch` / `type: opensearch`'],
+    ['output_http', '`type: http`'],
+  ];
   const duration = defs.duration as Json;
 
   const out: string[] = [];
@@ -110,8 +123,14 @@ export function renderConfigDocs(schema: Json): string {
   out.push('## Top-level keys', '', table(props, (schema.required as string[]) ?? [], defs, ''), '');
   out.push('## `tenants[]`', '', String(tenant.description), '', table(tenantProps, (tenant.required as string[]) ?? [], defs, '', { label: 'the tenant id', publisher_identifier: 'the tenant id', content_types: 'the global `content_types`', proxy: 'the global `proxy`', ca_file: 'the global `ca_file`' }), '');
   out.push('### `tenants[].certificate`', '', String(cert.description), '', table(cert.properties as Json, (cert.required as string[]) ?? [], defs, 'certificate.'), '');
-  out.push('## `output` / `outputs[]`', '', String(output.description), '', table(output.properties as Json, (output.required as string[]) ?? [], defs, ''), '');
-  out.push('## `retry`', '', String(retry.description), '', table(retry.properties as Json, [], defs, 'retry.'), '');
+  out.push('## `output` / `outputs[]`', '', String(output.description), '');
+  for (const [def, title] of outputTypes) {
+    const d = defs[def] as Json | undefined;
+    if (d === undefined) continue;
+    out.push(`### ${title}`, '', String(d.description), '', table(d.properties as Json, (d.required as string[]) ?? [], defs, ''), '');
+  }
+  const format = defs.output_format as Json | undefined;
+  if (format !== undefined) out.push('### `format`', '', String(format.description), '');
   out.push('## Durations', '', `${String(duration.description)} Grammar: \`${String(duration.pattern)}\`.`, '');
   out.push('## Rules checked beyond the schema', '', ...RULES.map((r) => `- ${r}`), '');
   out.push('## Secrets', '');

@@ -1,10 +1,11 @@
-// AppConfig -> CollectorOptions: one ManagementApi per tenant, the outputs from the registry and
+// AppConfig -> CollectorOptions: one ManagementApi per tenant, the outputs (outputs.ts) and
 // the FileStateStore. The returned close() releases what the collector does not own (API clients).
 
 import { createManagementApi } from '../api/index.js';
 import type { ManagementApi } from '../api/types.js';
 import type { CollectorOptions, Logger, TenantRuntime } from '../collector/types.js';
-import { createOutputs, type OutputContext } from '../outputs/registry.js';
+import { createConfiguredOutputs } from './outputs.js';
+import type { OutputContext } from '../outputs/registry.js';
 import type { Output } from '../outputs/types.js';
 import { FileStateStore } from '../state/file-store.js';
 import type { StateStore } from '../state/types.js';
@@ -58,7 +59,7 @@ export function buildCollectorOptions(config: AppConfig, build: BuildOptions): B
         },
       };
     });
-    outputs = createOutputs([...config.outputs], build.outputContext);
+    outputs = createConfiguredOutputs(config.outputs, { context: build.outputContext ?? {}, logger: build.logger, stateDir: config.stateDir });
     const state = build.state ?? new FileStateStore(config.stateDir);
     const options: CollectorOptions = {
       tenants,

@@ -1,5 +1,5 @@
-// Every collector config in examples/ (a YAML file with top-level `tenants`; other tools' configs
-// live there too) is valid (syntax, schema, cross-field rules), with its `${VAR}`s set:
+// Every collector config under examples/ (a YAML file with top-level `tenants`; other tools'
+// configs live there too) is valid (syntax, schema, cross-field rules), with its `${VAR}`s set:
 // the examples are documentation users copy, so they must never drift from the schema.
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { lintConfigText } from './load.js';
 
 const dir = path.resolve(import.meta.dirname, '../../examples');
-const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && /^tenants:/m.test(readFileSync(path.join(dir, f), 'utf8')));
+const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => /\.ya?ml$/.test(f) && /^tenants:/m.test(readFileSync(path.join(dir, f), 'utf8')));
 
 describe('examples/*.yaml', () => {
   it('exist', () => {

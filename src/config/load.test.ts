@@ -58,6 +58,13 @@ const table: Array<{ name: string; yaml: string; path: string; line?: number; hi
   { name: 'secret file missing', yaml: tenant('', 'client_secret_file: nope.txt'), path: 'tenants[0].client_secret_file' },
   { name: 'duplicate key', yaml: tenant('interval: 1m\ninterval: 2m\n'), path: '' },
   { name: 'proxy not a URL', yaml: tenant('proxy: proxy.local:3128\n'), path: 'proxy' },
+  { name: 'output without type', yaml: tenant('output: {path: x.ndjson}\n'), path: 'output.type' },
+  { name: 'key of another output type', yaml: tenant('output: {type: stdout, path: x}\n'), path: 'output.path' },
+  { name: 'elasticsearch without url or hosts', yaml: tenant('outputs: [{type: elasticsearch}]\n'), path: 'outputs[0].url' },
+  { name: 'elasticsearch with url and hosts', yaml: tenant('outputs: [{type: opensearch, url: "https://a:9200", hosts: ["https://b:9200"]}]\n'), path: 'outputs[0].hosts' },
+  { name: 'http with basic and bearer auth', yaml: tenant('output: {type: http, url: "http://x", username: u, password: p, bearer_token: t}\n'), path: 'output.username' },
+  { name: 'two outputs with one name', yaml: tenant('outputs: [{type: file, path: a}, {type: file, path: b}]\n'), path: 'outputs[1].name' },
+  { name: 'unknown record format', yaml: tenant('output: {type: file, path: a, format: cef}\n'), path: 'output.format' },
 ];
 
 describe('config validation', () => {
@@ -154,6 +161,19 @@ describe('config normalisation', () => {
     writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const yaml = tenant('', `certificate: {private_key_file: key.pem, thumbprint: ${'a'.repeat(40)}}`);
     expect(() => loadConfigText(yaml, { env: {}, file: join(dir, 'c.yaml') })).toThrow(/2048/);
+  });
+
+  it('normalises shipping outputs and keeps their secrets out of messages', () => {
+    const yaml =
+      tenant() +
+      'outputs:\n  - {type: file, path: a.ndjson, format: wazuh}\n' +
+      '  - {type: elasticsearch, url: "https://es:9200", api_key: "es-api-key-secret-1", flush_interval: 2s}\n' +
+      '  - {type: http, url: "http://127.0.0.1:9880/o365", username: u, password: "http-pass-secret-2"}\n';
+    const c = loadConfigText(yaml, { env: {}, file: '/srv/c.yaml' });
+    expect(c.outputs[0]).toEqual({ type: 'file', path: '/srv/a.ndjson', name: undefined, format: 'wazuh' });
+    expect(c.outputs[1]).toMatchObject({ type: 'elasticsearch', hosts: ['https://es:9200'], apiKey: 'es-api-key-secret-1', flushIntervalMs: 2000 });
+    expect(c.outputs[2]).toMatchObject({ type: 'http', url: 'http://127.0.0.1:9880/o365' });
+    expect(scrub('key es-api-key-secret-1 pass http-pass-secret-2')).toBe('key [REDACTED] pass [REDACTED]');
   });
 
   it('reads JSON configs too, with lines', () => {

@@ -9,13 +9,15 @@ import { dirname, resolve } from 'node:path';
 import type { CloudName } from '../auth/clouds.js';
 import { registerSecret, scrub } from '../logging/redact.js';
 import type { O365AuditConfigFile, Tenant } from '../generated/config.js';
-import type { OutputConfig } from '../outputs/registry.js';
+import { normaliseElasticsearchOutput, type RawElasticsearchOutput } from '../outputs/elasticsearch/config.js';
+import { normaliseHttpOutput, type OutputFileReader, type RawHttpOutput } from '../outputs/http/config.js';
+import type { RecordFormat } from '../outputs/wazuh/format.js';
 import { parseDuration } from './duration.js';
 import { interpolateEnv } from './interpolate.js';
 import { ConfigValidationError, formatPath, type ConfigIssue, type KeyPath } from './issues.js';
 import { parseSource } from './parse.js';
 import { schemaDefault, schemaTenantDefault } from './schema.js';
-import type { AppConfig, LogLevel, TenantConfig, TenantCredential } from './types.js';
+import type { AppConfig, ConfiguredOutput, LogLevel, TenantConfig, TenantCredential } from './types.js';
 import { validateConfigValue } from './validate.js';
 
 export interface LoadOptions {
@@ -105,9 +107,10 @@ class FileReader {
 }
 
 // The file's shape, generated from the schema (scripts/gen-types.ts): the schema is the one source.
-type RawConfig = O365AuditConfigFile;
+type RawLineOutput = { type: 'file'; path: string; name?: string; format?: RecordFormat } | { type: 'stdout'; name?: string; format?: RecordFormat };
+type RawOutput = RawLineOutput | RawElasticsearchOutput | RawHttpOutput;
+type RawConfig = Omit<O365AuditConfigFile, 'output' | 'outputs'> & { output?: RawOutput; outputs?: RawOutput[] };
 type RawTenant = Tenant;
-type RawOutput = NonNullable<O365AuditConfigFile['output']>;
 
 function ms(value: string | undefined, key: string): number {
   // Values were validated against the same grammar; the default comes from the schema.
@@ -118,10 +121,9 @@ function normalise(raw: RawConfig, baseDir: string, files: FileReader, file: str
   const globalCa = raw.ca_file !== undefined ? files.read(['ca_file'], raw.ca_file) : undefined;
   const contentTypes = raw.content_types ?? schemaDefault<string[]>('content_types');
   const tenants = raw.tenants.map((t, i) => normaliseTenant(t, i, { contentTypes, proxy: raw.proxy, ca: globalCa }, files));
-  const rawOutputs = raw.outputs ?? [raw.output ?? schemaDefault<RawOutput>('output')];
-  const outputs = rawOutputs.map((o): OutputConfig =>
-    o.type === 'file' ? { type: 'file', path: resolve(baseDir, o.path ?? ''), name: o.name } : { type: 'stdout', name: o.name },
-  );
+  const outputs = raw.outputs !== undefined
+    ? raw.outputs.map((o, i) => normaliseOutput(o, ['outputs', i], baseDir, files))
+    : [normaliseOutput(raw.output ?? schemaDefault<RawOutput>('output'), ['output'], baseDir, files)];
   return {
     file,
     tenants,
@@ -143,6 +145,30 @@ function normalise(raw: RawConfig, baseDir: string, files: FileReader, file: str
     },
     logLevel: raw.log_level ?? schemaDefault<LogLevel>('log_level'),
   };
+}
+
+function normaliseOutput(o: RawOutput, at: KeyPath, baseDir: string, files: FileReader): ConfiguredOutput {
+  const reader: OutputFileReader = { baseDir, read: (key, name) => files.read([...at, key], name) };
+  switch (o.type) {
+    case 'file':
+      return { type: 'file', path: resolve(baseDir, o.path), name: o.name, ...(o.format !== undefined ? { format: o.format } : {}) };
+    case 'stdout':
+      return { type: 'stdout', name: o.name, ...(o.format !== undefined ? { format: o.format } : {}) };
+    case 'elasticsearch':
+    case 'opensearch': {
+      const c = normaliseElasticsearchOutput(o, reader);
+      registerSecret(c.apiKey);
+      registerSecret(c.password);
+      return c;
+    }
+    case 'http': {
+      const c = normaliseHttpOutput(o, reader);
+      if (c.auth?.kind === 'basic') registerSecret(c.auth.password);
+      if (c.auth?.kind === 'bearer') registerSecret(c.auth.token);
+      for (const [k, v] of Object.entries(c.headers ?? {})) if (/authorization|token|key|secret/i.test(k)) registerSecret(v);
+      return c;
+    }
+  }
 }
 
 function normaliseTenant(

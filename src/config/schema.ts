@@ -12,7 +12,8 @@ let compiled: ValidateFunction | undefined;
 /** The compiled validator. No coercion, no removal: unknown keys and wrong types are errors. */
 export function configValidator(): ValidateFunction {
   // verbose: errors carry their parent schema, which lists the known keys for "did you mean".
-  compiled ??= new Ajv({ allErrors: true, strict: true, verbose: true, allowUnionTypes: false }).compile(schemaJson);
+  // discriminator: `output` picks its branch by `type`, so errors come from that branch only.
+  compiled ??= new Ajv({ allErrors: true, strict: true, strictRequired: false, verbose: true, allowUnionTypes: false, discriminator: true }).compile(schemaJson);
   return compiled;
 }
 

@@ -3,7 +3,10 @@
 // `credential` and are never logged (see src/logging/redact.ts).
 
 import type { CloudName } from '../auth/clouds.js';
+import type { ElasticsearchOutputConfig } from '../outputs/elasticsearch/es-output.js';
+import type { HttpOutputConfig } from '../outputs/http/http-output.js';
 import type { OutputConfig } from '../outputs/registry.js';
+import type { RecordFormat } from '../outputs/wazuh/format.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -18,6 +21,12 @@ export type TenantCredential =
       /** Hex SHA-1 thumbprint (upper case, no separators), given or computed from the certificate. */
       thumbprint: string;
     };
+
+/** A line output (file, stdout) with its record format. */
+export type LineOutputConfig = OutputConfig & { format?: RecordFormat };
+
+/** One configured output, normalised (secrets resolved, paths absolute, durations in ms). */
+export type ConfiguredOutput = LineOutputConfig | ElasticsearchOutputConfig | HttpOutputConfig;
 
 export interface RetrySettings {
   maxAttempts: number;
@@ -52,7 +61,7 @@ export interface AppConfig {
   /** Absolute path. */
   stateDir: string;
   /** Always a list (`output` is normalised into a one-item list); file paths absolute. */
-  outputs: OutputConfig[];
+  outputs: ConfiguredOutput[];
   windowMs: number;
   lookbackMs: number;
   blobConcurrency: number;

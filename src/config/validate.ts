@@ -21,7 +21,11 @@ export function validateConfigValue(value: unknown): RawIssue[] {
   const validate = configValidator();
   const issues: RawIssue[] = [];
   if (!validate(value)) {
-    for (const e of validate.errors ?? []) issues.push(translate(e, value));
+    for (const e of validate.errors ?? []) {
+      // `not` / `anyOf` express cross-field rules that crossFieldIssues() reports in plain words.
+      if (e.keyword === 'not' || e.keyword === 'anyOf' || /\/(anyOf|not)\//.test(e.schemaPath)) continue;
+      issues.push(translate(e, value));
+    }
   }
   issues.push(...crossFieldIssues(value));
   // One problem per key path is enough (ajv may report a type and a pattern for one value).
@@ -87,6 +91,10 @@ function translate(e: ErrorObject, root: unknown): RawIssue {
       return { keyPath: at, message: 'lists the same value twice' };
     case 'pattern':
       return patternIssue(e.schemaPath, at, root);
+    case 'discriminator':
+      // `output` picks its branch by `type`: a missing or unknown type is the problem to report.
+      if (p.error === 'mapping') return { keyPath: [...at, 'type'], message: `must be one of: ${OUTPUT_TYPES.join(', ')}` };
+      return { keyPath: [...at, 'type'], message: 'is required' };
     default:
       return { keyPath: at, message: e.message ?? 'is not valid' };
   }
@@ -110,6 +118,8 @@ function patternIssue(schemaPath: string, at: KeyPath, root: unknown): RawIssue 
   if (schemaPath.includes('/name/')) return { keyPath: at, message: 'may only contain letters, digits, "_", "." and "-"' };
   return { keyPath: at, message: 'must be an http:// or https:// URL' };
 }
+
+const OUTPUT_TYPES = ['file', 'stdout', 'elasticsearch', 'opensearch', 'http'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -146,11 +156,18 @@ function crossFieldIssues(root: unknown): RawIssue[] {
     ? root.outputs.map((o, i) => [['outputs', i], o])
     : root.output !== undefined ? [[['output'], root.output]] : [];
   let stdoutCount = 0;
+  const names = new Map<string, KeyPath>();
   for (const [path, o] of outputs) {
     if (!isObj(o)) continue;
-    if (o.type === 'file' && o.path === undefined) out.push({ keyPath: [...path, 'path'], message: 'is required for a file output' });
-    if (o.type === 'stdout' && o.path !== undefined) out.push({ keyPath: [...path, 'path'], message: 'is only used by file outputs' });
+    // Names key the committed positions in the state: two outputs cannot share one.
+    const name = typeof o.name === 'string' ? o.name : typeof o.type === 'string' ? o.type : undefined;
+    if (name !== undefined) {
+      const prev = names.get(name);
+      if (prev !== undefined) out.push({ keyPath: [...path, 'name'], message: `"${name}" is already the name of ${formatPath(prev)}`, hint: 'give each output of the same type a distinct `name`' });
+      else names.set(name, path);
+    }
     if (o.type === 'stdout' && ++stdoutCount === 2) out.push({ keyPath: path, message: 'only one stdout output is possible' });
+    out.push(...shippingOutputIssues(o, path));
   }
 
   if (Array.isArray(root.tenants)) {
@@ -191,6 +208,30 @@ function crossFieldIssues(root: unknown): RawIssue[] {
       const j = clientIds.get(t.tenant_id.toLowerCase());
       if (j !== undefined && j !== i) out.push({ keyPath: ['tenants', i, 'tenant_id'], message: `is used as client_id in tenants[${j}]`, hint: 'tenant_id and client_id look swapped' });
     });
+  }
+  return out;
+}
+
+/** Credential and address rules of the elasticsearch/opensearch and http outputs. */
+function shippingOutputIssues(o: Obj, path: KeyPath): RawIssue[] {
+  const out: RawIssue[] = [];
+  const both = (a: string, b: string) => {
+    if (o[a] !== undefined && o[b] !== undefined) out.push({ keyPath: [...path, b], message: `give either ${a} or ${b}, not both` });
+  };
+  if (o.type === 'elasticsearch' || o.type === 'opensearch') {
+    if (o.url === undefined && o.hosts === undefined) out.push({ keyPath: [...path, 'url'], message: 'is required (or give `hosts`)' });
+    both('url', 'hosts');
+    both('api_key', 'api_key_file');
+    both('password', 'password_file');
+    if ((o.api_key !== undefined || o.api_key_file !== undefined) && o.username !== undefined) out.push({ keyPath: [...path, 'username'], message: 'give either an API key or a username and password, not both' });
+  }
+  if (o.type === 'http') {
+    both('password', 'password_file');
+    both('bearer_token', 'bearer_token_file');
+    if ((o.bearer_token !== undefined || o.bearer_token_file !== undefined) && o.username !== undefined) out.push({ keyPath: [...path, 'username'], message: 'give either a bearer token or a username and password, not both' });
+  }
+  if ((o.type === 'http' || o.type === 'elasticsearch' || o.type === 'opensearch') && o.username !== undefined && o.password === undefined && o.password_file === undefined) {
+    out.push({ keyPath: [...path, 'password'], message: 'is required with username (or give password_file)' });
   }
   return out;
 }

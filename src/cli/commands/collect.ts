@@ -2,11 +2,11 @@
 // (or, with --once, catch up to now and exit). Exit 0 ok, 1 finished with failures, 2 bad config.
 
 import { Command, Option } from 'commander';
-import { O365AuditError } from '../../errors.js';
+import { ConfigError, O365AuditError } from '../../errors.js';
 import { createLogger } from '../../logging/logger.js';
 import { scrub } from '../../logging/redact.js';
 import { loadContext, LOG_LEVELS } from '../context.js';
-import { EXIT_FAILURES, EXIT_OK } from '../exit-codes.js';
+import { EXIT_FAILURES, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { runCollector } from '../run-collector.js';
 import { onShutdown } from '../signals.js';
 import { formatSummary } from '../summary.js';
@@ -43,6 +43,10 @@ async function collect(flags: CollectFlags): Promise<number> {
     if (shutdown.received() !== undefined) return EXIT_OK;
     return summary.failedStreams > 0 ? EXIT_FAILURES : EXIT_OK;
   } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${scrub(err.message)}${err.context.path ? ` (at ${String(err.context.path)})` : ''}\n`);
+      return EXIT_USAGE;
+    }
     const code = err instanceof O365AuditError ? err.code : 'O365_ERR_UNEXPECTED';
     log.error({ err, code }, 'collector failed');
     process.stderr.write(`o365-audit: collect failed [${code}]: ${scrub(err instanceof Error ? err.message : String(err))}\n`);

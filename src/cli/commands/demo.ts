@@ -5,11 +5,12 @@
 
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadConfigFile } from '../../config/load.js';
-import { createLogger } from '../../logging/logger.js';
+import { createLogger, type LogLevelName } from '../../logging/logger.js';
 import { startSimulator } from '../../simulator/index.js';
 import type { Simulator } from '../../simulator/types.js';
+import { LOG_LEVELS } from '../context.js';
 import { checkExactlyOnce, readDelivered } from '../delivery-check.js';
 import { demoSteps, type DemoContext } from '../demo-steps.js';
 import { EXIT_FAILURES, EXIT_OK } from '../exit-codes.js';
@@ -23,6 +24,7 @@ interface DemoFlags {
   blobs: string;
   faults: boolean;
   seed: string;
+  logLevel: string;
 }
 
 export function demoCommand(): Command {
@@ -33,6 +35,8 @@ export function demoCommand(): Command {
     .option('--blobs <n>', 'blobs per tenant and content type', '6')
     .option('--no-faults', 'no throttling, cut connections, duplicates or foreign URLs')
     .option('--seed <n>', 'simulator seed (same seed, same data)', '7')
+    // The demo's faults are deliberate: their warnings would bury the report, the summary counts them.
+    .addOption(new Option('--log-level <level>', 'log level of the collector (stderr)').choices(LOG_LEVELS).default('error'))
     .action(async (flags: DemoFlags) => {
       process.exitCode = await demo(flags);
     });
@@ -102,7 +106,7 @@ async function demo(flags: DemoFlags): Promise<number> {
     out();
 
     const runStart = sim.now();
-    const log = createLogger({ level: 'warn' });
+    const log = createLogger({ level: flags.logLevel as LogLevelName });
     const { summary, interrupted } = await runCollector(config, { once: true, signal: shutdown.signal, log, progress: process.stderr.isTTY === true });
     process.stderr.write(formatSummary(summary, { interrupted }));
     if (interrupted) return EXIT_OK;
