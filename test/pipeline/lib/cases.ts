@@ -11,6 +11,8 @@ export interface CaseConfig {
   dynamic_fields: Record<string, string>;
   /** The case's events are meant to end as event.kind pipeline_error (hostile input). */
   expect_errors?: boolean;
+  /** Record keys unknown to fields/ are expected: the production catch-all (o365.audit.*) counts. */
+  allow_catch_all?: boolean;
 }
 
 export interface Case {
@@ -38,6 +40,7 @@ export function loadCases(): Case[] {
       const config: CaseConfig = {
         dynamic_fields: { ...common.dynamic_fields, ...own.dynamic_fields },
         expect_errors: own.expect_errors ?? false,
+        allow_catch_all: own.allow_catch_all ?? false,
       };
       return {
         config,
