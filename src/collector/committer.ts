@@ -9,6 +9,10 @@ import { errorInfo } from './errors-info.js';
 import { toCheckpoint, type StreamState } from './stream-state.js';
 import type { Logger } from './types.js';
 
+/** After a commit that took SLOW_COMMIT_MS or more, request() waits this many times its duration. */
+export const COMMIT_PACE = 9;
+export const SLOW_COMMIT_MS = 50;
+
 export class Committer {
   private current: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
@@ -17,6 +21,9 @@ export class Committer {
   /** Last commit failure, cleared by a successful commit. */
   lastError: unknown;
   commits = 0;
+  /** Wall time of the last commit and when it ended (performance.now()), for request() pacing. */
+  private lastCostMs = 0;
+  private lastEndAt = -Infinity;
 
   constructor(
     private readonly outputs: Output[],
@@ -26,8 +33,14 @@ export class Committer {
     private readonly clock: () => number,
   ) {}
 
-  /** Fire-and-forget commit (timer, window ends); failures are logged and retried later. */
+  /**
+   * Fire-and-forget commit (timer, window ends); failures are logged and retried later. After a
+   * slow commit (a catch-up whose checkpoints hold 100,000s of Ids, all re-written each time),
+   * requests are skipped until its cost is repaid ninefold, so commits take at most ~10% of the
+   * time; a later timer tick or the final commit() picks up what a skipped request would have.
+   */
   request(): void {
+    if (this.lastCostMs >= SLOW_COMMIT_MS && performance.now() - this.lastEndAt < this.lastCostMs * COMMIT_PACE) return;
     this.commit().catch(() => {});
   }
 
@@ -49,6 +62,16 @@ export class Committer {
   }
 
   private async commitOnce(): Promise<void> {
+    const t0 = performance.now();
+    try {
+      await this.commitSnapshot();
+    } finally {
+      this.lastEndAt = performance.now();
+      this.lastCostMs = this.lastEndAt - t0;
+    }
+  }
+
+  private async commitSnapshot(): Promise<void> {
     // --- synchronous snapshot: nothing may be written between these lines ---
     const marks = this.outputs.map((o) => o.mark());
     const now = this.clock();

@@ -10,8 +10,8 @@ export interface StreamSnapshot {
   tenantId: string;
   contentType: string;
   cursor: number;
-  done: Map<string, number>;
-  seen: Map<string, number>;
+  doneBlobs: Record<string, number>;
+  seenIds: Record<string, number>;
   totals: StreamCheckpoint['totals'];
   lastStartAt: number | undefined;
   updatedAt: number;
@@ -58,8 +58,10 @@ export class StreamState {
       tenantId: this.tenantId,
       contentType: this.contentType,
       cursor: this.cursor,
-      done: new Map(this.done),
-      seen: new Map(this.seen),
+      // Built straight into the checkpoint's plain objects: one copy of what can be 100,000s of
+      // Ids per commit, not a Map copy and then an object (bench: ~20% of CPU went to commits).
+      doneBlobs: Object.fromEntries(this.done),
+      seenIds: Object.fromEntries(this.seen),
       totals: { ...this.totals },
       lastStartAt: this.lastStartAt,
       updatedAt: now,
@@ -86,8 +88,8 @@ export function toCheckpoint(s: StreamSnapshot): StreamCheckpoint {
     tenantId: s.tenantId,
     contentType: s.contentType,
     cursor: s.cursor,
-    doneBlobs: Object.fromEntries(s.done),
-    seenIds: Object.fromEntries(s.seen),
+    doneBlobs: s.doneBlobs,
+    seenIds: s.seenIds,
     totals: s.totals,
     updatedAt: s.updatedAt,
   };
