@@ -30,6 +30,15 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   }
 }
 
+// Last resort: an error escaping every handler is reported scrubbed (no stack with secrets) and
+// ends the process with 1; committed progress is safe, uncommitted work is fetched again.
+const fatal = (err: unknown) => {
+  process.stderr.write(`o365-audit: unexpected error: ${scrub(err instanceof Error ? err.message : String(err))}\n`);
+  process.exit(EXIT_FAILURES);
+};
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);
+
 const code = await main();
 // Let pending stderr writes drain, then exit (open handles such as keep-alive sockets must not hold the process).
 process.exitCode = code;

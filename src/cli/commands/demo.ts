@@ -4,7 +4,7 @@
 // simulator's ground truth. Extra steps (embedded Elasticsearch) come from demo-steps.ts.
 
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfigFile } from '../../config/load.js';
 import { createLogger, type LogLevelName } from '../../logging/logger.js';
@@ -151,7 +151,7 @@ async function demo(flags: DemoFlags): Promise<number> {
       out(`\n${step.name}:`);
       await step.run(ctx);
     }
-    out('\nNext: `o365-audit state --config demo-output/config.yaml` shows the checkpoints.');
+    out(`\nNext: \`o365-audit state --config ${relative(process.cwd(), configPath) || configPath}\` shows the checkpoints.`);
     return verdict.ok && summary.failedStreams === 0 ? EXIT_OK : EXIT_FAILURES;
   } finally {
     shutdown.dispose();
