@@ -62,13 +62,17 @@ for (const [key, env] of [['esUrl', 'ES_URL'], ['osUrl', 'OPENSEARCH_URL']] as c
   describe.skipIf(!url)(`ingest pipelines on ${key === 'esUrl' ? 'Elasticsearch' : 'OpenSearch'}`, () => {
     let engine: Engine;
     const indices: string[] = [];
+    const installed: string[] = [];
     beforeAll(async () => {
       engine = await detect(url!);
       // The setup command's own pieces: processor adaptation and the fields/ -> mappings generator.
       const caps = await detectCapabilities(createClusterClient({ url: url! }));
       const available = new Set([...caps.processors].filter((p) => p !== 'geoip'));
       const { pipelines } = loadPipelines(PIPELINES_DIR, TEST_VERSION, available);
-      for (const p of pipelines) await call(url!, 'PUT', `/_ingest/pipeline/${p.name}`, p.body);
+      for (const p of pipelines) {
+        await call(url!, 'PUT', `/_ingest/pipeline/${p.name}`, p.body);
+        installed.push(p.name);
+      }
       const generated = generateMappings(loadFieldsDir(FIELDS_DIR), caps.mapping);
       await call(url!, 'PUT', `/_index_template/${TEMPLATE}`, {
         index_patterns: [`logs-o365.audit-${NS_PREFIX}*`],
@@ -82,6 +86,7 @@ for (const [key, env] of [['esUrl', 'ES_URL'], ['osUrl', 'OPENSEARCH_URL']] as c
         await call(url!, 'DELETE', engine.dataStreams ? `/_data_stream/${idx}` : `/${idx}`).catch(() => undefined);
       }
       await call(url!, 'DELETE', `/_index_template/${TEMPLATE}`).catch(() => undefined);
+      for (const name of installed) await call(url!, 'DELETE', `/_ingest/pipeline/${name}`).catch(() => undefined);
     });
 
     for (const c of cases) {
