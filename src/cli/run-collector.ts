@@ -31,7 +31,7 @@ export async function runCollector(config: AppConfig, o: RunCollectorOptions): P
   o.signal.addEventListener('abort', abort, { once: true });
   let readerGone = false;
   const logger = toCollectorLogger(o.log);
-  const runtime = await buildCollectorOptions(config, {
+  const runtime = buildCollectorOptions(config, {
     logger,
     outputContext: {
       onReaderGone: () => {

@@ -56,7 +56,7 @@ describe('buildCollectorOptions', () => {
   it('maps each tenant and the global settings onto CollectorOptions', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'o365-build-'));
     const config = loadConfigText(yaml, { env: {}, file: join(dir, 'c.yaml') });
-    const built = await buildCollectorOptions(config, { logger, apiFactory: (t) => fakeApi(t.tenantId), state: new MemoryStateStore() });
+    const built = buildCollectorOptions(config, { logger, apiFactory: (t) => fakeApi(t.tenantId), state: new MemoryStateStore() });
     const o = built.options;
     expect(o.intervalMs).toBe(300_000);
     expect(o.commitIntervalMs).toBe(2000);

@@ -34,7 +34,7 @@ export function createTenantApi(tenant: TenantConfig, config: AppConfig, logger:
   return createManagementApi(managementApiOptions(tenant, config, logger));
 }
 
-export async function buildCollectorOptions(config: AppConfig, build: BuildOptions): Promise<BuiltRuntime> {
+export function buildCollectorOptions(config: AppConfig, build: BuildOptions): BuiltRuntime {
   const factory = build.apiFactory ?? createTenantApi;
   const apis: ManagementApi[] = [];
   const closeApis = async () => {
@@ -59,7 +59,7 @@ export async function buildCollectorOptions(config: AppConfig, build: BuildOptio
         },
       };
     });
-    outputs = await createConfiguredOutputs(config.outputs, { context: build.outputContext ?? {}, logger: build.logger, stateDir: config.stateDir });
+    outputs = createConfiguredOutputs(config.outputs, { context: build.outputContext ?? {}, logger: build.logger, stateDir: config.stateDir });
     const state = build.state ?? new FileStateStore(config.stateDir);
     const options: CollectorOptions = {
       tenants,

@@ -1,10 +1,11 @@
 // Builds the configured outputs: file and stdout through the output registry (wrapped with their
 // record format), elasticsearch/opensearch and http through their own factories. Output names key
-// the committed positions, so they must be unique. The shipping outputs are imported on demand:
-// their clients are heavy and most runs write to a file.
+// the committed positions, so they must be unique.
 
 import type { Logger } from '../collector/types.js';
 import { ConfigError } from '../errors.js';
+import { createElasticsearchOutput } from '../outputs/elasticsearch/es-output.js';
+import { createHttpOutput } from '../outputs/http/http-output.js';
 import { createOutput, type OutputContext } from '../outputs/registry.js';
 import type { Output } from '../outputs/types.js';
 import { withFormat } from '../outputs/wazuh/with-format.js';
@@ -17,7 +18,7 @@ export interface OutputBuildContext {
   stateDir: string;
 }
 
-export async function createConfiguredOutput(c: ConfiguredOutput, b: OutputBuildContext): Promise<Output> {
+export function createConfiguredOutput(c: ConfiguredOutput, b: OutputBuildContext): Output {
   switch (c.type) {
     case 'file':
       return withFormat(createOutput({ type: 'file', path: c.path, name: c.name }, b.context), c.format);
@@ -25,15 +26,14 @@ export async function createConfiguredOutput(c: ConfiguredOutput, b: OutputBuild
       return withFormat(createOutput({ type: 'stdout', name: c.name }, b.context), c.format);
     case 'elasticsearch':
     case 'opensearch':
-      return (await import('../outputs/elasticsearch/es-output.js')).createElasticsearchOutput(c, { logger: b.logger, stateDir: b.stateDir });
+      return createElasticsearchOutput(c, { logger: b.logger, stateDir: b.stateDir });
     case 'http':
-      return (await import('../outputs/http/http-output.js')).createHttpOutput(c, { logger: b.logger });
+      return createHttpOutput(c, { logger: b.logger });
   }
 }
 
-export async function createConfiguredOutputs(configs: readonly ConfiguredOutput[], b: OutputBuildContext): Promise<Output[]> {
-  const outputs: Output[] = [];
-  for (const c of configs) outputs.push(await createConfiguredOutput(c, b));
+export function createConfiguredOutputs(configs: readonly ConfiguredOutput[], b: OutputBuildContext): Output[] {
+  const outputs = configs.map((c) => createConfiguredOutput(c, b));
   const seen = new Map<string, number>();
   outputs.forEach((o, i) => {
     const prev = seen.get(o.name);
