@@ -29,7 +29,7 @@ describe('CLI contract (end to end)', () => {
     expect(r.stderr).toContain('bad.yaml:4: tenants[0].client_secret: environment variable O365_E2E_UNSET is not set');
     expect(r.stderr).toMatch(/bad\.yaml:5: intervall: unknown key \(hint: did you mean "interval"\?\)/);
     expect(r.stdout).toBe('');
-  }, 120_000);
+  }, 300_000);
 
   it('usage errors exit 2; --version prints the package version', async () => {
     const [missing, unknown, version] = await Promise.all([runCli(['collect']), runCli(['frobnicate']), runCli(['--version'])]);
@@ -38,7 +38,7 @@ describe('CLI contract (end to end)', () => {
     expect(unknown.code).toBe(2);
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toBe(pkg.version);
-  }, 120_000);
+  }, 300_000);
 
   it('check explains a wrong secret, a missing ReadDlp and a disabled audit log, per tenant', async () => {
     sim = await startSimulator({
@@ -69,7 +69,7 @@ describe('CLI contract (end to end)', () => {
     expect(out).toMatch(/up to 12 hours/);
     expect(out + r.stderr).not.toContain(sim.tenants[0]!.clientSecret);
     expect(out + r.stderr).not.toMatch(/eyJ[A-Za-z0-9_-]{8,}\./);
-  }, 180_000);
+  }, 300_000);
 
   it('state shows each stream\'s cursor, lag and totals after a run (table and JSON)', async () => {
     sim = await startSimulator({ tenants: 1, blobsPerContentType: 2, recordsPerBlob: 4, recordSizeTarget: 0, seed: 61 });
@@ -90,13 +90,13 @@ describe('CLI contract (end to end)', () => {
       expect(Number.isNaN(Date.parse(s.cursor))).toBe(false);
       expect(s.lagMs).toBeGreaterThanOrEqual(0);
     }
-  }, 180_000);
+  }, 300_000);
 
   it('demo runs the tour into its folder and passes its exactly-once check', async () => {
     const dir = tempDir();
-    const r = await runCli(['demo', '--dir', join(dir, 'demo-output'), '--tenants', '1', '--blobs', '3'], { timeoutMs: 150_000 });
+    const r = await runCli(['demo', '--dir', join(dir, 'demo-output'), '--tenants', '1', '--blobs', '3'], { timeoutMs: 240_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Exactly-once check: OK/);
     expect(r.stdout).toMatch(/Sample lines:\n {2}\{/);
-  }, 180_000);
+  }, 300_000);
 });

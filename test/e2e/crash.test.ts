@@ -49,7 +49,7 @@ describe('crash safety (end to end)', () => {
       void done.then(() => (exited = true));
       const start = fileSize(out);
       if (step === 0) await sleep(1500);
-      else await waitFor(() => exited || fileSize(out) >= start + step, 60_000, 20);
+      else await waitFor(() => exited || fileSize(out) >= start + step, 120_000, 20);
       if (!exited) {
         child.kill('SIGKILL');
         if (step > 0) killsAfterOutput++;
@@ -81,7 +81,7 @@ describe('crash safety (end to end)', () => {
     const { child, done } = spawnCli(['collect', '--config', config]);
     let exited = false;
     void done.then(() => (exited = true));
-    await waitFor(() => exited || fileSize(out) > 20_000, 60_000, 20);
+    await waitFor(() => exited || fileSize(out) > 20_000, 120_000, 20);
     expect(exited).toBe(false);
     child.kill('SIGTERM');
     const r = await done;

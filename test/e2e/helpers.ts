@@ -33,7 +33,7 @@ export function spawnCli(args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: str
 
 export async function runCli(args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   const { child, done } = spawnCli(args, o);
-  const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 90_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 240_000);
   try {
     return await done;
   } finally {
