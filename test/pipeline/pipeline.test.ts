@@ -14,7 +14,7 @@ import { detectCapabilities } from '../../src/integration/setup/capabilities.js'
 import { entryPipelineName, loadPipelines } from '../../src/integration/setup/pipelines.js';
 import { generateMappings } from '../../src/integration/mappings/generate.js';
 import { loadFieldsDir } from '../../src/integration/mappings/load-fields.js';
-import { canonical, CASES_DIR, loadCases, stripDynamic, writeGolden } from './lib/cases.js';
+import { canonical, CASES_DIR, loadCases, prettySorted, stripDynamic, writeGolden } from './lib/cases.js';
 
 // Installed under a test version and a test index pattern, so the package installed by the global
 // setup (and other test files) are not touched. geoip is left out (deterministic goldens).
@@ -163,7 +163,7 @@ describe('engines agree', () => {
     const both = Object.entries(results).filter(([, r]) => r.elasticsearch && r.opensearch);
     for (const [file, r] of both) expect(r.opensearch!.map((d) => canonical(engineNeutral(d))), file).toEqual(r.elasticsearch!.map((d) => canonical(engineNeutral(d))));
     if (UPDATE && results['test-sample.json']?.elasticsearch) {
-      writeFileSync(`${CASES_DIR}sample_event.json`, JSON.stringify(results['test-sample.json'].elasticsearch[0], null, 2) + '\n');
+      writeFileSync(`${CASES_DIR}sample_event.json`, prettySorted(results['test-sample.json'].elasticsearch[0]));
     }
   });
 });

@@ -52,8 +52,13 @@ export function loadCases(): Case[] {
     });
 }
 
+/** Pretty JSON with sorted keys: goldens and sample_event.json diff cleanly between runs. */
+export function prettySorted(v: unknown): string {
+  return JSON.stringify(JSON.parse(canonical(v)), null, 2) + '\n';
+}
+
 export function writeGolden(c: Case, docs: unknown[]): void {
-  writeFileSync(join(CASES_DIR, `${c.file}-expected.json`), JSON.stringify({ expected: docs }, null, 2) + '\n');
+  writeFileSync(join(CASES_DIR, `${c.file}-expected.json`), prettySorted({ expected: docs }));
 }
 
 /** Deletes dynamic fields (dotted paths) from a document copy; returns the copy. */
