@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +131,46 @@ describe('dispatcher: proxy and CA', () => {
       await expect(request(`${apiServer.origin}/x`, { dispatcher: other })).rejects.toMatchObject({ code: expect.stringMatching(/CERT|SELF_SIGNED|UNABLE/) });
     } finally {
       await Promise.all([a.close(), b.close(), other.close()]);
+    }
+  });
+
+  it('handles with equal settings share one pool: one socket for both, closing one leaves the other working', async () => {
+    let connects = 0;
+    const onConnect = (): void => void connects++;
+    subscribe('undici:client:connected', onConnect);
+    // One connection per origin, and a keep-alive no other test uses (so this pool is private).
+    const settings = { useEnvProxy: false, caCerts: [ca], keepAliveMs: 12_345, maxConnections: 1 };
+    const a = createDispatcher(settings);
+    const b = createDispatcher(settings);
+    const order: string[] = [];
+    const prev = apiServer.handler;
+    apiServer.handler = async (req, res) => {
+      if (req.url === '/slow') await new Promise((r) => setTimeout(r, 200));
+      order.push(req.url);
+      sendJson(res, 200, []);
+    };
+    try {
+      // Separate pools would each open a socket and answer /fast first; one shared pool of one
+      // socket queues /fast behind /slow.
+      await Promise.all([
+        request(`${apiServer.origin}/slow`, { dispatcher: a }).then((r) => r.body.dump()),
+        request(`${apiServer.origin}/fast`, { dispatcher: b }).then((r) => r.body.dump()),
+      ]);
+      expect(order).toEqual(['/slow', '/fast']);
+      expect(connects).toBe(1);
+      await a.close();
+      expect((await request(`${apiServer.origin}/x`, { dispatcher: b })).statusCode).toBe(200);
+      await expect(request(`${apiServer.origin}/x`, { dispatcher: a })).rejects.toMatchObject({ code: 'UND_ERR_CLOSED' });
+      await b.close();
+      // The last handle closed the pool: a new handle opens a new socket.
+      const c = createDispatcher(settings);
+      await (await request(`${apiServer.origin}/x`, { dispatcher: c })).body.dump();
+      expect(connects).toBe(2);
+      await c.close();
+    } finally {
+      apiServer.handler = prev;
+      unsubscribe('undici:client:connected', onConnect);
+      await Promise.all([a.close(), b.close()]);
     }
   });
 

@@ -1,8 +1,10 @@
-// One undici dispatcher per tenant, shared by the API client and MSAL's login calls so the same
-// proxy, CA certificates, keep-alive pool and connect timeout apply to both.
+// The undici dispatcher of a tenant, shared by the API client and MSAL's login calls so the same
+// proxy, CA certificates, keep-alive pool and connect timeout apply to both. Tenants with the same
+// network settings share one pool (all of them talk to the same two hosts): 500 tenants then hold
+// a few dozen TLS sockets instead of thousands (~100 KB and one handshake each).
 
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, Dispatcher, EnvHttpProxyAgent, ProxyAgent, errors } from 'undici';
 import { ConfigError } from '../errors.js';
 
 export interface DispatcherOptions {
@@ -12,7 +14,10 @@ export interface DispatcherOptions {
   useEnvProxy?: boolean;
   /** Extra trusted CA certificates (PEM), added to Node's bundled roots, not replacing them. */
   caCerts?: string[];
-  /** Connections per origin (default 8: the API quota is per minute, more sockets buy nothing). */
+  /**
+   * Connections per origin of the shared pool (default 32: shared by every tenant with the same
+   * settings; one tenant uses about blob_concurrency + its content types at most).
+   */
   maxConnections?: number;
   /** TCP+TLS connect timeout, ms (default 15 s). */
   connectTimeoutMs?: number;
@@ -43,11 +48,93 @@ export function secureContextFor(caCerts: string[]): SecureContext {
   return ctx;
 }
 
-/** Builds the dispatcher; the caller owns it and must close() it. */
+interface SharedPool {
+  dispatcher: Dispatcher;
+  users: number;
+}
+const pools = new Map<string, SharedPool>();
+
+function poolKey(o: DispatcherOptions): string {
+  const env = o.env;
+  return JSON.stringify([
+    o.proxyUrl ?? '',
+    o.useEnvProxy ?? true,
+    o.caCerts ?? [],
+    o.maxConnections ?? 0,
+    o.connectTimeoutMs ?? 0,
+    o.keepAliveMs ?? 0,
+    env === undefined ? null : ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'].map((k) => env[k] ?? null),
+  ]);
+}
+
+/** A caller's handle on a shared pool: close() releases it; the last release closes the pool. */
+class PoolHandle extends Dispatcher {
+  #pool: SharedPool | undefined;
+  readonly #release: () => Promise<void>;
+
+  constructor(pool: SharedPool, release: () => Promise<void>) {
+    super();
+    this.#pool = pool;
+    this.#release = release;
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    if (this.#pool === undefined) throw new errors.ClientClosedError();
+    return this.#pool.dispatcher.dispatch(options, handler);
+  }
+
+  #end(): Promise<void> {
+    if (this.#pool === undefined) return Promise.resolve();
+    this.#pool = undefined;
+    return this.#release();
+  }
+
+  override close(): Promise<void>;
+  override close(callback: () => void): void;
+  override close(callback?: () => void): Promise<void> | void {
+    const p = this.#end();
+    if (callback === undefined) return p;
+    p.then(callback, callback);
+  }
+
+  // Destroying a handle must not abort other tenants' requests on the shared pool: it releases.
+  override destroy(): Promise<void>;
+  override destroy(err: Error | null): Promise<void>;
+  override destroy(callback: () => void): void;
+  override destroy(err: Error | null, callback: () => void): void;
+  override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
+    const callback = typeof a === 'function' ? a : b;
+    const p = this.#end();
+    if (callback === undefined) return p;
+    p.then(callback, callback);
+  }
+}
+
+/**
+ * The dispatcher for these settings: a handle on the pool shared by every caller with equal
+ * settings. The caller must close() it (the pool closes with its last handle).
+ */
 export function createDispatcher(o: DispatcherOptions = {}): Dispatcher {
+  const key = poolKey(o);
+  let pool = pools.get(key);
+  if (pool === undefined) {
+    pool = { dispatcher: buildDispatcher(o), users: 0 };
+    pools.set(key, pool);
+  }
+  pool.users++;
+  const mine = pool;
+  return new PoolHandle(mine, async () => {
+    mine.users--;
+    if (mine.users > 0) return;
+    if (pools.get(key) === mine) pools.delete(key);
+    await mine.dispatcher.close();
+  });
+}
+
+function buildDispatcher(o: DispatcherOptions): Dispatcher {
   const tls = o.caCerts !== undefined && o.caCerts.length > 0 ? { secureContext: secureContextFor(o.caCerts) } : {};
   const base = {
-    connections: o.maxConnections ?? 8,
+    connections: o.maxConnections ?? 32,
     keepAliveTimeout: o.keepAliveMs ?? 30_000,
     connect: { ...tls, timeout: o.connectTimeoutMs ?? 15_000 },
   };
