@@ -30,7 +30,7 @@ export function ensureVrl(options: { env?: NodeJS.ProcessEnv; timeoutMs?: number
   if (cargo.error || cargo.status !== 0) {
     throw new O365AuditError(
       'O365_ERR_VRL_CLI',
-      `The VRL CLI is not at ${bin} and cargo is not available to build it: install Rust (https://rustup.rs, rustc >= 1.88), or build it elsewhere with \`cargo install vrl --version ${VRL_VERSION} --features cli --root ${vrlRoot(env)}\``,
+      `The VRL CLI is not at ${bin} and cargo is not available to build it: install Rust (https://rustup.rs; vrl 0.38 needs rustc >= 1.95), or build it elsewhere with \`cargo install vrl --version ${VRL_VERSION} --features cli --root ${vrlRoot(env)}\``,
       { context: { bin } },
     );
   }
