@@ -83,7 +83,9 @@ function cell(text: string): string {
 function table(props: Json, required: string[], defs: Json, prefix: string, extraDefaults: Record<string, string> = {}): string {
   const rows = ['| Key | Type | Default | Description |', '|---|---|---|---|'];
   for (const [key, raw] of Object.entries(props)) {
-    const node = raw as Json;
+    // A bare reference (`format: {$ref: output_format}`) documents itself in its definition.
+    const ref = refName(raw as Json);
+    const node = ref !== undefined && (raw as Json).description === undefined ? { ...(defs[ref] as Json), ...(raw as Json) } : (raw as Json);
     const def = extraDefaults[key] ?? defaultOf(node);
     const req = required.includes(key) ? ' **(required)**' : '';
     rows.push(`| \`${prefix}${key}\`${req} | ${cell(typeOf(node, defs))} | ${cell(def)} | ${cell(String(node.description ?? ''))} |`);
