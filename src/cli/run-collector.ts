@@ -51,7 +51,7 @@ export async function runCollector(config: AppConfig, o: RunCollectorOptions): P
   try {
     const summary = await collector.run({ once: o.once, signal: controller.signal });
     const interrupted = o.signal.aborted || readerGone;
-    o.log.info({ ...summaryFields(summary), interrupted }, 'collector stopped');
+    o.log.info({ ...summaryFields(summary), interrupted }, 'run summary');
     return { summary, interrupted };
   } finally {
     view?.stop();
