@@ -16,14 +16,14 @@ export interface CommandContext {
   log: PinoLogger;
 }
 
-export async function loadContext(configFile: string | undefined, logLevel?: string): Promise<CommandContext> {
+export async function loadContext(configFile: string | undefined, logLevel?: string, o: { withoutSecrets?: boolean } = {}): Promise<CommandContext> {
   if (configFile === undefined) throw new CliExit(EXIT_USAGE, 'error: --config FILE is required');
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw new CliExit(EXIT_USAGE, `error: --log-level must be one of ${LOG_LEVELS.join(', ')}`);
   }
   let config: AppConfig;
   try {
-    config = await loadConfigFile(configFile);
+    config = await loadConfigFile(configFile, { withoutSecrets: o.withoutSecrets === true });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliExit(EXIT_USAGE, scrub(err.message));
     throw err;

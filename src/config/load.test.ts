@@ -176,6 +176,16 @@ describe('config normalisation', () => {
     expect(scrub('key es-api-key-secret-1 pass http-pass-secret-2')).toBe('key [REDACTED] pass [REDACTED]');
   });
 
+  it('withoutSecrets: unset variables and missing secret files are not errors (for `state`)', () => {
+    const yaml = tenant('', 'client_secret: ${NOT_SET_HERE}') + '  - tenant_id: b2c4d6e8-0000-4000-8000-000000000003\n    client_id: ' + C + '\n    client_secret_file: /nonexistent/secret\nstate_dir: /var/lib/o365\n';
+    expect(() => loadConfigText(yaml, { env: {} })).toThrow(ConfigValidationError);
+    const c = loadConfigText(yaml, { env: {}, withoutSecrets: true });
+    expect(c.stateDir).toBe('/var/lib/o365');
+    expect(c.tenants).toHaveLength(2);
+    // Still a config error: a wrong key is wrong whatever the secrets.
+    expect(() => loadConfigText(yaml + 'intervall: 1m\n', { env: {}, withoutSecrets: true })).toThrow(/intervall/);
+  });
+
   it('reads JSON configs too, with lines', () => {
     const json = `{\n  "tenants": [\n    {"tenant_id": "${T}", "client_id": "${C}", "client_secret": "x"}\n  ],\n  "intervall": "1m"\n}\n`;
     const err = fails(json);

@@ -23,6 +23,16 @@ import { validateConfigValue } from './validate.js';
 export interface LoadOptions {
   /** Environment for `${VAR}` (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * For inspection only (`o365-audit state`): unset `${VAR}`s and unreadable referenced files are
+   * not errors, and credentials may be left empty. The result cannot be used to connect.
+   */
+  withoutSecrets?: boolean;
+}
+
+/** An environment in which every variable is set (to a placeholder when it is not). */
+function lenientEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return new Proxy(env, { get: (target, key) => (typeof key === 'string' ? (target[key] ?? 'unset') : undefined) });
 }
 
 /** Reads and validates a config file; throws ConfigValidationError (code O365_ERR_CONFIG). */
@@ -46,7 +56,8 @@ export function loadConfigText(text: string, options: LoadOptions & { file?: str
   if (src.issues.length > 0) throw fail(src.issues);
 
   const issues: ConfigIssue[] = [];
-  const value = interpolateEnv(src.value, options.env ?? process.env, issues);
+  const env = options.env ?? process.env;
+  const value = interpolateEnv(src.value, options.withoutSecrets ? lenientEnv(env) : env, issues);
   // A key whose variable is unset already has its issue; "must not be empty" on top adds nothing.
   const envPaths = new Set(issues.map((i) => i.path));
   for (const raw of validateConfigValue(value)) {
@@ -57,7 +68,7 @@ export function loadConfigText(text: string, options: LoadOptions & { file?: str
   issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (issues.length > 0) throw fail(issues);
 
-  const files = new FileReader(baseDir, src.lineOf);
+  const files = new FileReader(baseDir, src.lineOf, options.withoutSecrets === true);
   const config = normalise(value as RawConfig, baseDir, files, file);
   if (files.issues.length > 0) throw fail(files.issues);
   return deepFreeze(config);
@@ -89,6 +100,8 @@ class FileReader {
   constructor(
     private readonly baseDir: string,
     private readonly lineOf: (p: KeyPath) => number | undefined,
+    /** Unreadable files are not errors (inspection without secrets). */
+    private readonly lenient = false,
   ) {}
 
   read(path: KeyPath, name: string): string | undefined {
@@ -96,6 +109,7 @@ class FileReader {
     try {
       return readFileSync(abs, 'utf8');
     } catch (cause) {
+      if (this.lenient) return undefined;
       this.problem(path, `cannot read ${abs} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`);
       return undefined;
     }

@@ -27,7 +27,8 @@ export function stateCommand(): Command {
     .requiredOption('-c, --config <file>', 'config file (YAML or JSON)')
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: { config: string; json?: boolean }) => {
-      const { config } = await loadContext(flags.config, 'silent');
+      // Reading checkpoints needs no credentials: work without the secrets' variables and files.
+      const { config } = await loadContext(flags.config, 'silent', { withoutSecrets: true });
       let cps;
       try {
         cps = await readCheckpoints(config.stateDir);
