@@ -3,5 +3,6 @@ export { loadConfigFile, loadConfigText, lintConfigText, type LoadOptions } from
 export { parseDuration, formatDuration } from './duration.js';
 export { ConfigValidationError, formatIssue, formatPath, type ConfigIssue } from './issues.js';
 export { configSchema, schemaDefault } from './schema.js';
-export { buildCollectorOptions, type BuiltRuntime, type BuildOptions } from './build.js';
-export type { AppConfig, TenantConfig, TenantCredential, RetrySettings, LogLevel } from './types.js';
+export { buildCollectorOptions, createTenantApi, type BuiltRuntime, type BuildOptions } from './build.js';
+export { createConfiguredOutputs, createConfiguredOutput, type OutputBuildContext } from './outputs.js';
+export type { AppConfig, TenantConfig, TenantCredential, RetrySettings, LogLevel, ConfiguredOutput, LineOutputConfig } from './types.js';
