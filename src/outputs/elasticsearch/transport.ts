@@ -2,7 +2,7 @@
 // maintained official client major speaks to every server we support (see es-output.ts).
 // OpenSearch: the official @opensearch-project/opensearch client (its retries off: we own them).
 
-import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
+import type { Client as OpenSearchClient } from '@opensearch-project/opensearch';
 import { Agent, request, type Dispatcher } from 'undici';
 
 export type Engine = 'elasticsearch' | 'opensearch';
@@ -103,24 +103,32 @@ class HttpBulkTransport implements BulkTransport {
 const ALL_ERROR_STATUSES = Array.from({ length: 200 }, (_, i) => 400 + i);
 
 class OpenSearchTransport implements BulkTransport {
-  private readonly client: OpenSearchClient;
+  // Loaded on first use: the client costs ~20 MiB of RSS in every process that merely could use it.
+  private client: Promise<OpenSearchClient> | undefined;
 
-  constructor(o: TransportOptions) {
-    const headers: Record<string, string> = {};
-    if (o.apiKey !== undefined) headers.authorization = `ApiKey ${o.apiKey}`;
-    this.client = new OpenSearchClient({
-      nodes: o.hosts,
-      maxRetries: 0,
-      requestTimeout: o.requestTimeoutMs,
-      headers,
-      ...(o.username !== undefined ? { auth: { username: o.username, password: o.password ?? '' } } : {}),
-      ...(o.ca ? { ssl: { ca: o.ca } } : {}),
+  constructor(private readonly o: TransportOptions) {}
+
+  private getClient(): Promise<OpenSearchClient> {
+    const o = this.o;
+    this.client ??= import('@opensearch-project/opensearch').then(({ Client }) => {
+      const headers: Record<string, string> = {};
+      if (o.apiKey !== undefined) headers.authorization = `ApiKey ${o.apiKey}`;
+      return new Client({
+        nodes: o.hosts,
+        maxRetries: 0,
+        requestTimeout: o.requestTimeoutMs,
+        headers,
+        ...(o.username !== undefined ? { auth: { username: o.username, password: o.password ?? '' } } : {}),
+        ...(o.ca ? { ssl: { ca: o.ca } } : {}),
+      });
     });
+    return this.client;
   }
 
   async bulk(index: string, ndjson: string, query: Record<string, string>): Promise<BulkResponse> {
+    const client = await this.getClient();
     try {
-      const r = await this.client.transport.request(
+      const r = await client.transport.request(
         { method: 'POST', path: `/${encodeURIComponent(index)}/_bulk`, querystring: query, bulkBody: ndjson },
         { ignore: ALL_ERROR_STATUSES },
       );
@@ -136,7 +144,7 @@ class OpenSearchTransport implements BulkTransport {
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    if (this.client !== undefined) await (await this.client).close();
   }
 }
 
