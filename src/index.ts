@@ -7,6 +7,7 @@ export * from './api/index.js';
 export * from './outputs/index.js';
 export * from './state/index.js';
 export * from './config/index.js';
+export * from './logging/index.js';
 export { createValidator, validateLine, validateNdjson } from './integration/validate/index.js';
 export { setup, type SetupResult } from './integration/setup/index.js';
 export { startSimulator } from './simulator/index.js';

@@ -316,2001 +316,3996 @@ export interface AuditDocument {
   };
   o365?: {
     /**
-     * Fields of the Office 365 Management Activity API audit record.
+     * The Office 365 Management Activity API audit record. Keys not declared below (new Microsoft fields) are mapped dynamically as keyword, objects staying objects; the pipeline tests require every real key to be declared.
      */
-    audit?: {
-      /**
-       * AadAppId as received.
-       */
-      AadAppId?: string | string[] | null;
-      /**
-       * Automated investigation actions (AirInvestigation); JSON strings parsed. Open shape.
-       */
-      Actions?:
-        | {
-            [k: string]: unknown;
-          }
-        | {
-            [k: string]: unknown;
-          }[]
-        | null;
-      /**
-       * Activity as received.
-       */
-      Activity?: string | string[] | null;
-      /**
-       * Entra audit actors [{ID, Type}] (Type is an IdentityType number kept as string).
-       */
-      Actor?:
-        | {
-            /**
-             * Actor id.
-             */
-            ID?: string | string[] | null;
-            /**
-             * IdentityType number kept as string.
-             */
-            Type?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Actor id.
-             */
-            ID?: string | string[] | null;
-            /**
-             * IdentityType number kept as string.
-             */
-            Type?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | null;
-      /**
-       * ActorContextId as received.
-       */
-      ActorContextId?: string | string[] | null;
-      /**
-       * ActorInfoString as received.
-       */
-      ActorInfoString?: string | string[] | null;
-      /**
-       * Entra actor IP as received.
-       */
-      ActorIpAddress?: string | string[] | null;
-      /**
-       * ActorUserId as received.
-       */
-      ActorUserId?: string | string[] | null;
-      /**
-       * ActorYammerUserId as received.
-       */
-      ActorYammerUserId?: string | string[] | null;
-      /**
-       * Additional data [{Name, Value}].
-       */
-      AdditionalData?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * AdditionalInfo (Power BI and others), parsed from JSON text when sent as a string. Open shape; text that is not JSON is kept in _raw.
-       */
-      AdditionalInfo?:
-        | {
-            [k: string]: unknown;
-          }
-        | {
-            [k: string]: unknown;
-          }[]
-        | null;
-      /**
-       * Exchange items affected by a group operation (Id, Subject, ParentFolder, InternetMessageId...).
-       */
-      AffectedItems?:
-        | {
-            /**
-             * Subject of an affected item.
-             */
-            Subject?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Subject of an affected item.
-             */
-            Subject?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | null;
-      /**
-       * AirAdminActionSource as received.
-       */
-      AirAdminActionSource?: string | string[] | null;
-      /**
-       * AirAdminActionType as received.
-       */
-      AirAdminActionType?: string | string[] | null;
-      /**
-       * AlertEntityId as received.
-       */
-      AlertEntityId?: string | string[] | null;
-      /**
-       * AlertId as received.
-       */
-      AlertId?: string | string[] | null;
-      /**
-       * Alert links [{AlertLinkHref}].
-       */
-      AlertLinks?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * AlertType as received.
-       */
-      AlertType?: string | string[] | null;
-      /**
-       * Application access context (AADSessionId, ClientAppId, ClientAppName, CorrelationId, UniqueTokenId, IssuedAtTime, DeviceId).
-       */
-      AppAccessContext?:
-        | {
-            /**
-             * Entra session id.
-             */
-            AADSessionId?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Entra session id.
-             */
-            AADSessionId?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | null;
-      /**
-       * AppId as received.
-       */
-      AppId?: string | string[] | null;
-      /**
-       * ApplicationDisplayName as received.
-       */
-      ApplicationDisplayName?: string | string[] | null;
-      /**
-       * Entra application (client) id.
-       */
-      ApplicationId?: string | string[] | null;
-      /**
-       * Approver as received.
-       */
-      Approver?: string | string[] | null;
-      /**
-       * Defender attachment verdicts [{FileName, FileType, FileVerdict, MalwareFamily, SHA256}].
-       */
-      AttachmentData?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * Defender mail authentication details [{Name, Value}].
-       */
-      AuthDetails?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * AuthenticationType as received.
-       */
-      AuthenticationType?: string | string[] | null;
-      /**
-       * AzureActiveDirectoryEventType as received.
-       */
-      AzureActiveDirectoryEventType?: string | string[] | null;
-      /**
-       * BCLValue as received.
-       */
-      BCLValue?: string | string[] | null;
-      /**
-       * BulkApprovalId as received.
-       */
-      BulkApprovalId?: string | string[] | null;
-      /**
-       * Category as received.
-       */
-      Category?: string | string[] | null;
-      /**
-       * ChannelGuid as received.
-       */
-      ChannelGuid?: string | string[] | null;
-      /**
-       * ChannelName as received.
-       */
-      ChannelName?: string | string[] | null;
-      /**
-       * ChannelType as received.
-       */
-      ChannelType?: string | string[] | null;
-      /**
-       * Teams chat name.
-       */
-      ChatName?: string | string[] | null;
-      /**
-       * Teams chat thread id.
-       */
-      ChatThreadId?: string | string[] | null;
-      /**
-       * Client application id.
-       */
-      ClientAppId?: string | string[] | null;
-      /**
-       * ClientApplication as received.
-       */
-      ClientApplication?: string | string[] | null;
-      /**
-       * Client IP as received (any form; the cleaned address is in source.ip / client.ip).
-       */
-      ClientIP?: string | string[] | null;
-      /**
-       * Exchange client IP as received.
-       */
-      ClientIPAddress?: string | string[] | null;
-      /**
-       * ClientInfoString as received.
-       */
-      ClientInfoString?: string | string[] | null;
-      /**
-       * ClientMachineName as received.
-       */
-      ClientMachineName?: string | string[] | null;
-      /**
-       * ClientProcessName as received.
-       */
-      ClientProcessName?: string | string[] | null;
-      /**
-       * ClientRequestId as received.
-       */
-      ClientRequestId?: string | string[] | null;
-      /**
-       * ClientVersion as received.
-       */
-      ClientVersion?: string | string[] | null;
-      /**
-       * CmdletVersion as received.
-       */
-      CmdletVersion?: string | string[] | null;
-      /**
-       * Comments as received.
-       */
-      Comments?: string | string[] | null;
-      /**
-       * CommunicationType as received.
-       */
-      CommunicationType?: string | string[] | null;
-      /**
-       * Connector as received.
-       */
-      Connector?: string | string[] | null;
-      /**
-       * Copilot interaction details (AppHost, Contexts, AccessedResources, Messages...).
-       */
-      CopilotEventData?:
-        | {
-            [k: string]: unknown;
-          }
-        | {
-            [k: string]: unknown;
-          }[]
-        | null;
-      /**
-       * CorrelationId as received.
-       */
-      CorrelationId?: string | string[] | null;
-      /**
-       * CreationTime as received (UTC, no zone on the wire); parsed into @timestamp.
-       */
-      CreationTime?: string | string[] | null;
-      /**
-       * Whether an Exchange group operation spans mailboxes.
-       */
-      CrossMailboxOperation?: string | string[] | null;
-      /**
-       * CustomUniqueId as received.
-       */
-      CustomUniqueId?: string | string[] | null;
-      /**
-       * Alert payload (SecurityComplianceAlerts, AirInvestigation...), parsed from its JSON string (the duplicate AM/PM QueryTime of AirInvestigation removed first). Open shape; text that is not JSON is kept in _raw.
-       */
-      Data?:
-        | {
-            [k: string]: unknown;
-          }
-        | {
-            [k: string]: unknown;
-          }[]
-        | null;
-      /**
-       * DataType as received.
-       */
-      DataType?: string | string[] | null;
-      /**
-       * DatabaseType as received.
-       */
-      DatabaseType?: string | string[] | null;
-      /**
-       * DeepLinkUrl as received.
-       */
-      DeepLinkUrl?: string | string[] | null;
-      /**
-       * DeliveryAction as received.
-       */
-      DeliveryAction?: string | string[] | null;
-      /**
-       * Description as received.
-       */
-      Description?: string | string[] | null;
-      /**
-       * Exchange destination folder (Id, Path).
-       */
-      DestFolder?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * DestinationFileExtension as received.
-       */
-      DestinationFileExtension?: string | string[] | null;
-      /**
-       * DestinationFileName as received.
-       */
-      DestinationFileName?: string | string[] | null;
-      /**
-       * DestinationRelativeUrl as received.
-       */
-      DestinationRelativeUrl?: string | string[] | null;
-      /**
-       * DetectionMethod as received.
-       */
-      DetectionMethod?: string | string[] | null;
-      /**
-       * DetectionType as received.
-       */
-      DetectionType?: string | string[] | null;
-      /**
-       * Entra sign-in device properties keyed by Name (Id, DisplayName, OS, BrowserType, IsCompliant, TrustType...), plus the flat Name and Value lists of the original array.
-       */
-      DeviceProperties?:
-        | {
-            /**
-             * Device id (also device.id).
-             */
-            Id?: string | string[] | null;
-            /**
-             * Device compliance.
-             */
-            IsCompliant?: string | string[] | null;
-            /**
-             * All device property names.
-             */
-            Name?: string | string[] | null;
-            /**
-             * All device property values (detection rules query e.g. "False").
-             */
-            Value?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Device id (also device.id).
-             */
-            Id?: string | string[] | null;
-            /**
-             * Device compliance.
-             */
-            IsCompliant?: string | string[] | null;
-            /**
-             * All device property names.
-             */
-            Name?: string | string[] | null;
-            /**
-             * All device property values (detection rules query e.g. "False").
-             */
-            Value?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | null;
-      /**
-       * Directionality as received.
-       */
-      Directionality?: string | string[] | null;
-      /**
-       * EffectiveOrganization as received.
-       */
-      EffectiveOrganization?: string | string[] | null;
-      /**
-       * EndTimeUtc as received.
-       */
-      EndTimeUtc?: string | string[] | null;
-      /**
-       * DLP endpoint metadata (SensitiveInformation, EnforcementMode, FileExtension, FileType, DeviceName...).
-       */
-      EndpointMetaData?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * EntityType as received.
-       */
-      EntityType?: string | string[] | null;
-      /**
-       * Entra STS logon error code (0 = success).
-       */
-      ErrorCode?: string | string[] | null;
-      /**
-       * Entra error number.
-       */
-      ErrorNumber?: string | string[] | null;
-      /**
-       * EventData as received.
-       */
-      EventData?: string | string[] | null;
-      /**
-       * EventDeepLink as received.
-       */
-      EventDeepLink?: string | string[] | null;
-      /**
-       * EventSource as received.
-       */
-      EventSource?: string | string[] | null;
-      /**
-       * DLP exception information (a string is kept as Reason).
-       */
-      ExceptionInfo?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * DLP Exchange message metadata (MessageID, From, To, CC, BCC, Subject, Sent, RecipientCount...).
-       */
-      ExchangeMetaData?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * Experience as received.
-       */
-      Experience?: string | string[] | null;
-      /**
-       * Extended properties keyed by Name (from the [{Name, Value}] list), e.g. RequestType, ResultStatusDetail, UserAgent.
-       */
-      ExtendedProperties?:
-        | {
-            /**
-             * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
-             */
-            RequestType?: string | string[] | null;
-            /**
-             * Entra result detail, e.g. Redirect, Success.
-             */
-            ResultStatusDetail?: string | string[] | null;
-            /**
-             * User agent of the sign-in.
-             */
-            UserAgent?: string | string[] | null;
-            /**
-             * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
-             */
-            additionalDetails?:
-              | {
-                  [k: string]: unknown;
-                }
-              | {
-                  [k: string]: unknown;
-                }[]
-              | null;
-            [k: string]:
-              | DynamicKeyword
-              | string
-              | string[]
-              | null
-              | {
-                  [k: string]: unknown;
-                }
-              | {
-                  [k: string]: unknown;
-                }[]
-              | undefined;
-          }
-        | {
-            /**
-             * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
-             */
-            RequestType?: string | string[] | null;
-            /**
-             * Entra result detail, e.g. Redirect, Success.
-             */
-            ResultStatusDetail?: string | string[] | null;
-            /**
-             * User agent of the sign-in.
-             */
-            UserAgent?: string | string[] | null;
-            /**
-             * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
-             */
-            additionalDetails?:
-              | {
-                  [k: string]: unknown;
-                }
-              | {
-                  [k: string]: unknown;
-                }[]
-              | null;
-            [k: string]:
-              | DynamicKeyword
-              | string
-              | string[]
-              | null
-              | {
-                  [k: string]: unknown;
-                }
-              | {
-                  [k: string]: unknown;
-                }[]
-              | undefined;
-          }[]
-        | null;
-      /**
-       * True when the action was done by Microsoft datacenter staff, a service account or a delegated admin ("True"/"False" strings accepted).
-       */
-      ExternalAccess?: boolean | boolean[] | null;
-      /**
-       * Teams extra properties [{Key, Value}].
-       */
-      ExtraProperties?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * File size in bytes (numbers sent as strings, floats or E-notation are converted).
-       */
-      FileSize?: number | number[] | null;
-      /**
-       * File size in bytes.
-       */
-      FileSizeBytes?: number | number[] | null;
-      /**
-       * FilteringDate as received.
-       */
-      FilteringDate?: string | string[] | null;
-      /**
-       * Exchange folder (Id, Path).
-       */
-      Folder?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * Folders of an aggregated Exchange record (Id, Path, FolderItems[...]).
-       */
-      Folders?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * GroupName as received.
-       */
-      GroupName?: string | string[] | null;
-      /**
-       * Record Id (also event.id and the document _id).
-       */
-      Id?: string | string[] | null;
-      /**
-       * ImplicitShare as received.
-       */
-      ImplicitShare?: string | string[] | null;
-      /**
-       * IncidentId as received.
-       */
-      IncidentId?: string | string[] | null;
-      /**
-       * Insight data entries.
-       */
-      InsightData?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * InsightId as received.
-       */
-      InsightId?: string | string[] | null;
-      /**
-       * InterSystemsId as received.
-       */
-      InterSystemsId?: string | string[] | null;
-      /**
-       * Exchange internal logon type number kept as string.
-       */
-      InternalLogonType?: string | string[] | null;
-      /**
-       * InternetMessageId as received.
-       */
-      InternetMessageId?: string | string[] | null;
-      /**
-       * IntraSystemId as received.
-       */
-      IntraSystemId?: string | string[] | null;
-      /**
-       * InvestigationId as received.
-       */
-      InvestigationId?: string | string[] | null;
-      /**
-       * InvestigationName as received.
-       */
-      InvestigationName?: string | string[] | null;
-      /**
-       * InvestigationType as received.
-       */
-      InvestigationType?: string | string[] | null;
-      /**
-       * InvestigationUrn as received.
-       */
-      InvestigationUrn?: string | string[] | null;
-      /**
-       * Whether the device is managed.
-       */
-      IsManagedDevice?: boolean | boolean[] | null;
-      /**
-       * Exchange item (Id, Subject, ParentFolder, Attachments, InternetMessageId, SizeInBytes, IsRecord...).
-       */
-      Item?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * ItemName as received.
-       */
-      ItemName?: string | string[] | null;
-      /**
-       * ItemType as received.
-       */
-      ItemType?: string | string[] | null;
-      /**
-       * KesMailId as received.
-       */
-      KesMailId?: string | string[] | null;
-      /**
-       * Language as received.
-       */
-      Language?: string | string[] | null;
-      /**
-       * LastUpdateTimeUtc as received.
-       */
-      LastUpdateTimeUtc?: string | string[] | null;
-      /**
-       * LatestDeliveryLocation as received.
-       */
-      LatestDeliveryLocation?: string | string[] | null;
-      /**
-       * ListId as received.
-       */
-      ListId?: string | string[] | null;
-      /**
-       * ListItemUniqueId as received.
-       */
-      ListItemUniqueId?: string | string[] | null;
-      /**
-       * ListTitle as received.
-       */
-      ListTitle?: string | string[] | null;
-      /**
-       * ListUrl as received.
-       */
-      ListUrl?: string | string[] | null;
-      /**
-       * Entra account logon status (0 = success).
-       */
-      LoginStatus?: string | string[] | null;
-      /**
-       * Readable Entra logon error.
-       */
-      LogonError?: string | string[] | null;
-      /**
-       * Exchange LogonType number kept as string.
-       */
-      LogonType?: string | string[] | null;
-      /**
-       * LogonUserDisplayName as received.
-       */
-      LogonUserDisplayName?: string | string[] | null;
-      /**
-       * LogonUserSid as received.
-       */
-      LogonUserSid?: string | string[] | null;
-      /**
-       * MachineDomainInfo as received.
-       */
-      MachineDomainInfo?: string | string[] | null;
-      /**
-       * MachineId as received.
-       */
-      MachineId?: string | string[] | null;
-      /**
-       * MailboxGuid as received.
-       */
-      MailboxGuid?: string | string[] | null;
-      /**
-       * MailboxOwnerMasterAccountSid as received.
-       */
-      MailboxOwnerMasterAccountSid?: string | string[] | null;
-      /**
-       * MailboxOwnerSid as received.
-       */
-      MailboxOwnerSid?: string | string[] | null;
-      /**
-       * MailboxOwnerUPN as received.
-       */
-      MailboxOwnerUPN?: string | string[] | null;
-      /**
-       * Teams members [{UPN, Role, DisplayName}] (flattened so that the whole list can be searched, as detection rules do).
-       */
-      Members?:
-        | {
-            [k: string]: unknown;
-          }
-        | {
-            [k: string]: unknown;
-          }[]
-        | null;
-      /**
-       * Message text (a Message object goes to MessageObject).
-       */
-      Message?: string | string[] | null;
-      /**
-       * MessageDate as received.
-       */
-      MessageDate?: string | string[] | null;
-      /**
-       * MessageId as received.
-       */
-      MessageId?: string | string[] | null;
-      /**
-       * Teams/Copilot Message when it is an object (a string Message stays in o365.audit.Message).
-       */
-      MessageObject?:
-        | {
-            [k: string]: unknown;
-          }
-        | {
-            [k: string]: unknown;
-          }[]
-        | null;
-      /**
-       * Teams message size in bytes (kept as string).
-       */
-      MessageSizeInBytes?: string | string[] | null;
-      /**
-       * MessageTime as received.
-       */
-      MessageTime?: string | string[] | null;
-      /**
-       * Messages of an aggregated Exchange or Teams record.
-       */
-      Messages?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * Modified properties keyed by property Name (dots and spaces replaced by _), each holding NewValue and OldValue, e.g. Role_DisplayName.NewValue. Repeated names get a _<n> suffix; more than 500 entries set _truncated. A string is kept in _raw.
-       */
-      ModifiedProperties?:
-        | {
-            [k: string]: unknown;
-          }
-        | {
-            [k: string]: unknown;
-          }[]
-        | null;
-      /**
-       * Names of modified properties when ModifiedProperties is a plain list of names (Exchange item records).
-       */
-      ModifiedPropertyNames?: string | string[] | null;
-      /**
-       * Alert title (alerts) or setting name (Teams settings).
-       */
-      Name?: string | string[] | null;
-      /**
-       * NetworkMessageId as received.
-       */
-      NetworkMessageId?: string | string[] | null;
-      /**
-       * New setting value (Teams settings events).
-       */
-      NewValue?: string | string[] | null;
-      /**
-       * NonPIIParameters as received.
-       */
-      NonPIIParameters?: string | string[] | null;
-      /**
-       * ObjectDisplayName as received.
-       */
-      ObjectDisplayName?: string | string[] | null;
-      /**
-       * Object of the operation: SharePoint URL, Exchange identity, Entra resource or target.
-       */
-      ObjectId?: string | string[] | null;
-      /**
-       * ObjectType as received.
-       */
-      ObjectType?: string | string[] | null;
-      /**
-       * Old setting value (Teams settings events).
-       */
-      OldValue?: string | string[] | null;
-      /**
-       * Operation as received (also event.action).
-       */
-      Operation?: string | string[] | null;
-      /**
-       * Number of aggregated operations (ExchangeItemAggregated); numbers sent as strings or floats are converted.
-       */
-      OperationCount?: number | number[] | null;
-      /**
-       * OperationId as received.
-       */
-      OperationId?: string | string[] | null;
-      /**
-       * Operation properties [{Name, Value}] (Exchange aggregated records, Power BI), parsed from JSON text when sent as a string.
-       */
-      OperationProperties?:
-        | {
-            /**
-             * Property name.
-             */
-            Name?: string | string[] | null;
-            /**
-             * Property value.
-             */
-            Value?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Property name.
-             */
-            Name?: string | string[] | null;
-            /**
-             * Property value.
-             */
-            Value?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | null;
-      /**
-       * OrganizationId as received.
-       */
-      OrganizationId?: string | string[] | null;
-      /**
-       * OrganizationName as received.
-       */
-      OrganizationName?: string | string[] | null;
-      /**
-       * OriginalDeliveryLocation as received.
-       */
-      OriginalDeliveryLocation?: string | string[] | null;
-      /**
-       * OriginatingServer as received.
-       */
-      OriginatingServer?: string | string[] | null;
-      /**
-       * P1Sender as received.
-       */
-      P1Sender?: string | string[] | null;
-      /**
-       * P1SenderDomain as received.
-       */
-      P1SenderDomain?: string | string[] | null;
-      /**
-       * P2Sender as received.
-       */
-      P2Sender?: string | string[] | null;
-      /**
-       * P2SenderDomain as received.
-       */
-      P2SenderDomain?: string | string[] | null;
-      /**
-       * Cmdlet parameters keyed by Name (from the [{Name, Value}] list; dots and spaces in names become _; repeated names give a list; at most 200 names, then _truncated). A non-JSON string is kept in _raw.
-       */
-      Parameters?:
-        | {
-            /**
-             * Cmdlet parameter AccessRights.
-             */
-            AccessRights?: string | string[] | null;
-            /**
-             * Cmdlet parameter AllowFederatedUsers.
-             */
-            AllowFederatedUsers?: string | string[] | null;
-            /**
-             * Cmdlet parameter AllowGuestUser.
-             */
-            AllowGuestUser?: string | string[] | null;
-            /**
-             * Cmdlet parameter BlindCopyTo.
-             */
-            BlindCopyTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter BodyContainsWords.
-             */
-            BodyContainsWords?: string | string[] | null;
-            /**
-             * Cmdlet parameter DeleteMessage.
-             */
-            DeleteMessage?: string | string[] | null;
-            /**
-             * Cmdlet parameter Enabled.
-             */
-            Enabled?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardAsAttachmentTo.
-             */
-            ForwardAsAttachmentTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardTo.
-             */
-            ForwardTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardingAddress.
-             */
-            ForwardingAddress?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardingSmtpAddress.
-             */
-            ForwardingSmtpAddress?: string | string[] | null;
-            /**
-             * Cmdlet parameter GrantSendOnBehalfTo.
-             */
-            GrantSendOnBehalfTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter Identity.
-             */
-            Identity?: string | string[] | null;
-            /**
-             * Cmdlet parameter MoveToFolder.
-             */
-            MoveToFolder?: string | string[] | null;
-            /**
-             * Cmdlet parameter RedirectMessageTo.
-             */
-            RedirectMessageTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter RedirectTo.
-             */
-            RedirectTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter RedirectToRecipients.
-             */
-            RedirectToRecipients?: string | string[] | null;
-            /**
-             * Cmdlet parameter SubjectContainsWords.
-             */
-            SubjectContainsWords?: string | string[] | null;
-            /**
-             * Cmdlet parameter WithinSizeRangeMinimum.
-             */
-            WithinSizeRangeMinimum?: string | string[] | null;
-            /**
-             * Cmdlet parameter _raw.
-             */
-            _raw?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Cmdlet parameter AccessRights.
-             */
-            AccessRights?: string | string[] | null;
-            /**
-             * Cmdlet parameter AllowFederatedUsers.
-             */
-            AllowFederatedUsers?: string | string[] | null;
-            /**
-             * Cmdlet parameter AllowGuestUser.
-             */
-            AllowGuestUser?: string | string[] | null;
-            /**
-             * Cmdlet parameter BlindCopyTo.
-             */
-            BlindCopyTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter BodyContainsWords.
-             */
-            BodyContainsWords?: string | string[] | null;
-            /**
-             * Cmdlet parameter DeleteMessage.
-             */
-            DeleteMessage?: string | string[] | null;
-            /**
-             * Cmdlet parameter Enabled.
-             */
-            Enabled?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardAsAttachmentTo.
-             */
-            ForwardAsAttachmentTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardTo.
-             */
-            ForwardTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardingAddress.
-             */
-            ForwardingAddress?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardingSmtpAddress.
-             */
-            ForwardingSmtpAddress?: string | string[] | null;
-            /**
-             * Cmdlet parameter GrantSendOnBehalfTo.
-             */
-            GrantSendOnBehalfTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter Identity.
-             */
-            Identity?: string | string[] | null;
-            /**
-             * Cmdlet parameter MoveToFolder.
-             */
-            MoveToFolder?: string | string[] | null;
-            /**
-             * Cmdlet parameter RedirectMessageTo.
-             */
-            RedirectMessageTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter RedirectTo.
-             */
-            RedirectTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter RedirectToRecipients.
-             */
-            RedirectToRecipients?: string | string[] | null;
-            /**
-             * Cmdlet parameter SubjectContainsWords.
-             */
-            SubjectContainsWords?: string | string[] | null;
-            /**
-             * Cmdlet parameter WithinSizeRangeMinimum.
-             */
-            WithinSizeRangeMinimum?: string | string[] | null;
-            /**
-             * Cmdlet parameter _raw.
-             */
-            _raw?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | null;
-      /**
-       * Teams chat participant info.
-       */
-      ParticipantInfo?:
-        | {
-            /**
-             * Chat has users of another tenant.
-             */
-            HasForeignTenantUsers?: boolean | boolean[] | null;
-            /**
-             * Chat has guest users.
-             */
-            HasGuestUsers?: boolean | boolean[] | null;
-            /**
-             * Chat has other guest users.
-             */
-            HasOtherGuestUsers?: boolean | boolean[] | null;
-            /**
-             * Chat has unauthenticated users.
-             */
-            HasUnauthenticatedUsers?: boolean | boolean[] | null;
-            [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
-          }
-        | {
-            /**
-             * Chat has users of another tenant.
-             */
-            HasForeignTenantUsers?: boolean | boolean[] | null;
-            /**
-             * Chat has guest users.
-             */
-            HasGuestUsers?: boolean | boolean[] | null;
-            /**
-             * Chat has other guest users.
-             */
-            HasOtherGuestUsers?: boolean | boolean[] | null;
-            /**
-             * Chat has unauthenticated users.
-             */
-            HasUnauthenticatedUsers?: boolean | boolean[] | null;
-            [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
-          }[]
-        | null;
-      /**
-       * PhishConfidenceLevel as received.
-       */
-      PhishConfidenceLevel?: string | string[] | null;
-      /**
-       * Platform name; the numeric codes 0-5 are turned into Unknown/Windows/MacOS/iOS/Android/Web Browser.
-       */
-      Platform?: string | string[] | null;
-      /**
-       * Policy as received.
-       */
-      Policy?: string | string[] | null;
-      /**
-       * PolicyAction as received.
-       */
-      PolicyAction?: string | string[] | null;
-      /**
-       * DLP policies and rules that matched (PolicyId, PolicyName, Rules[RuleId, RuleName, Actions, Severity, ConditionsMatched...]).
-       */
-      PolicyDetails?:
-        | {
-            [k: string]: unknown;
-          }
-        | {
-            [k: string]: unknown;
-          }[]
-        | null;
-      /**
-       * PolicyId as received.
-       */
-      PolicyId?: string | string[] | null;
-      /**
-       * Recipients as received.
-       */
-      Recipients?: string | string[] | null;
-      /**
-       * RecordType number, kept as a string (its name is in event.code).
-       */
-      RecordType?: string | string[] | null;
-      /**
-       * RelativeUrl as received.
-       */
-      RelativeUrl?: string | string[] | null;
-      /**
-       * Teams user concern report metadata, parsed from its JSON string.
-       */
-      ReportMetadata?:
-        | {
-            [k: string]: unknown;
-          }
-        | {
-            [k: string]: unknown;
-          }[]
-        | null;
-      /**
-       * RequestId as received.
-       */
-      RequestId?: string | string[] | null;
-      /**
-       * Defender rescan result (Id, RescanVerdict, Timestamp).
-       */
-      RescanResult?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * ResultCount as received.
-       */
-      ResultCount?: string | string[] | null;
-      /**
-       * ResultStatus as received (event.outcome has the normalised value).
-       */
-      ResultStatus?: string | string[] | null;
-      /**
-       * ResultStatusDetail as received.
-       */
-      ResultStatusDetail?: string | string[] | null;
-      /**
-       * RunningTime as received.
-       */
-      RunningTime?: string | string[] | null;
-      /**
-       * Scope as received.
-       */
-      Scope?: string | string[] | null;
-      /**
-       * SharePoint search query text.
-       */
-      SearchQueryText?: string | string[] | null;
-      /**
-       * SecurityComplianceCenterEventType as received.
-       */
-      SecurityComplianceCenterEventType?: string | string[] | null;
-      /**
-       * SendAsUserSmtp as received.
-       */
-      SendAsUserSmtp?: string | string[] | null;
-      /**
-       * SendOnBehalfOfUserSmtp as received.
-       */
-      SendOnBehalfOfUserSmtp?: string | string[] | null;
-      /**
-       * Sender when it is a string (a Sender object goes to SenderEntity).
-       */
-      Sender?: string | string[] | null;
-      /**
-       * Teams message sender when Sender is an object (UPN, DisplayName, MRI, OrganizationId, UserObjectId).
-       */
-      SenderEntity?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * SenderIP as received.
-       */
-      SenderIP?: string | string[] | null;
-      /**
-       * SenderIp as received.
-       */
-      SenderIp?: string | string[] | null;
-      /**
-       * Whether DLP detected values are included.
-       */
-      SensitiveInfoDetectionIsIncluded?: boolean | boolean[] | null;
-      /**
-       * Sensitivity label event data.
-       */
-      SensitivityLabelEventData?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * SessionId as received.
-       */
-      SessionId?: string | string[] | null;
-      /**
-       * Severity as received.
-       */
-      Severity?: string | string[] | null;
-      /**
-       * DLP SharePoint file metadata (From, FileName, FilePathUrl, FileOwner, SiteCollectionUrl, UniqueId, LastModifiedTime...).
-       */
-      SharePointMetaData?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * SharingType as received.
-       */
-      SharingType?: string | string[] | null;
-      /**
-       * Site as received.
-       */
-      Site?: string | string[] | null;
-      /**
-       * SiteUrl as received.
-       */
-      SiteUrl?: string | string[] | null;
-      /**
-       * Source as received.
-       */
-      Source?: string | string[] | null;
-      /**
-       * SourceFileExtension as received.
-       */
-      SourceFileExtension?: string | string[] | null;
-      /**
-       * SourceFileName as received.
-       */
-      SourceFileName?: string | string[] | null;
-      /**
-       * SourceName as received.
-       */
-      SourceName?: string | string[] | null;
-      /**
-       * SourceRelativeUrl as received.
-       */
-      SourceRelativeUrl?: string | string[] | null;
-      /**
-       * StartTime as received.
-       */
-      StartTime?: string | string[] | null;
-      /**
-       * StartTimeUtc as received.
-       */
-      StartTimeUtc?: string | string[] | null;
-      /**
-       * Status as received.
-       */
-      Status?: string | string[] | null;
-      /**
-       * SubAirAdminActionTypeMail as received.
-       */
-      SubAirAdminActionTypeMail?: string | string[] | null;
-      /**
-       * Subject as received.
-       */
-      Subject?: string | string[] | null;
-      /**
-       * SubmissionConfidenceLevel as received.
-       */
-      SubmissionConfidenceLevel?: string | string[] | null;
-      /**
-       * SubmissionContentSubType as received.
-       */
-      SubmissionContentSubType?: string | string[] | null;
-      /**
-       * SubmissionContentType as received.
-       */
-      SubmissionContentType?: string | string[] | null;
-      /**
-       * SubmissionId as received.
-       */
-      SubmissionId?: string | string[] | null;
-      /**
-       * SubmissionState as received.
-       */
-      SubmissionState?: string | string[] | null;
-      /**
-       * SubmissionType as received.
-       */
-      SubmissionType?: string | string[] | null;
-      /**
-       * Submitter as received.
-       */
-      Submitter?: string | string[] | null;
-      /**
-       * SubmitterId as received.
-       */
-      SubmitterId?: string | string[] | null;
-      /**
-       * SupportTicketId as received.
-       */
-      SupportTicketId?: string | string[] | null;
-      /**
-       * Defender system overrides [{Details, FinalOverride, Result, Source}].
-       */
-      SystemOverrides?:
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | null;
-      /**
-       * Entra audit targets [{ID, Type}] (Type is an IdentityType number kept as string).
-       */
-      Target?:
-        | {
-            /**
-             * Target id.
-             */
-            ID?: string | string[] | null;
-            /**
-             * IdentityType number kept as string.
-             */
-            Type?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Target id.
-             */
-            ID?: string | string[] | null;
-            /**
-             * IdentityType number kept as string.
-             */
-            Type?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | null;
-      /**
-       * TargetContextId as received.
-       */
-      TargetContextId?: string | string[] | null;
-      /**
-       * TargetUserId as received.
-       */
-      TargetUserId?: string | string[] | null;
-      /**
-       * TargetUserOrGroupName as received.
-       */
-      TargetUserOrGroupName?: string | string[] | null;
-      /**
-       * TargetUserOrGroupType as received.
-       */
-      TargetUserOrGroupType?: string | string[] | null;
-      /**
-       * TargetYammerUserId as received.
-       */
-      TargetYammerUserId?: string | string[] | null;
-      /**
-       * TeamGuid as received.
-       */
-      TeamGuid?: string | string[] | null;
-      /**
-       * TeamName as received.
-       */
-      TeamName?: string | string[] | null;
-      /**
-       * Timestamp as received.
-       */
-      Timestamp?: string | string[] | null;
-      /**
-       * TokenObjectId as received.
-       */
-      TokenObjectId?: string | string[] | null;
-      /**
-       * TokenTenantId as received.
-       */
-      TokenTenantId?: string | string[] | null;
-      /**
-       * UniqueSharingId as received.
-       */
-      UniqueSharingId?: string | string[] | null;
-      /**
-       * UserAgent as received.
-       */
-      UserAgent?: string | string[] | null;
-      /**
-       * Entra account logon user domain (RecordType 9).
-       */
-      UserDomain?: string | string[] | null;
-      /**
-       * UPN or name of the acting user, original casing (also user.id).
-       */
-      UserId?: string | string[] | null;
-      /**
-       * UserIp as received.
-       */
-      UserIp?: string | string[] | null;
-      /**
-       * UserKey as received.
-       */
-      UserKey?: string | string[] | null;
-      /**
-       * UserServicePlan as received.
-       */
-      UserServicePlan?: string | string[] | null;
-      /**
-       * UserSharedWith as received.
-       */
-      UserSharedWith?: string | string[] | null;
-      /**
-       * UserType enum number kept as string (0 Regular, 2 Admin, 3 DCAdmin, 4 System, 5 Application, 6 ServicePrincipal, ... 10 Guest).
-       */
-      UserType?: string | string[] | null;
-      /**
-       * Verdict as received.
-       */
-      Verdict?: string | string[] | null;
-      /**
-       * Record schema version kept as string.
-       */
-      Version?: string | string[] | null;
-      /**
-       * WebId as received.
-       */
-      WebId?: string | string[] | null;
-      /**
-       * Workload as received (also event.provider).
-       */
-      Workload?: string | string[] | null;
-      /**
-       * WorkspaceId as received.
-       */
-      WorkspaceId?: string | string[] | null;
-      /**
-       * WorkspaceName as received.
-       */
-      WorkspaceName?: string | string[] | null;
-      /**
-       * YammerNetworkId as received.
-       */
-      YammerNetworkId?: string | string[] | null;
-      [k: string]:
-        | DynamicKeyword
-        | string
-        | string[]
-        | null
-        | {
-            [k: string]: unknown;
-          }
-        | {
-            [k: string]: unknown;
-          }[]
-        | {
-            /**
-             * Actor id.
-             */
-            ID?: string | string[] | null;
-            /**
-             * IdentityType number kept as string.
-             */
-            Type?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Actor id.
-             */
-            ID?: string | string[] | null;
-            /**
-             * IdentityType number kept as string.
-             */
-            Type?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | {
-            [k: string]: DynamicKeyword;
-          }
-        | {
-            [k: string]: DynamicKeyword;
-          }[]
-        | {
-            /**
-             * Subject of an affected item.
-             */
-            Subject?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Subject of an affected item.
-             */
-            Subject?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | {
-            /**
-             * Entra session id.
-             */
-            AADSessionId?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Entra session id.
-             */
-            AADSessionId?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | {
-            /**
-             * Device id (also device.id).
-             */
-            Id?: string | string[] | null;
-            /**
-             * Device compliance.
-             */
-            IsCompliant?: string | string[] | null;
-            /**
-             * All device property names.
-             */
-            Name?: string | string[] | null;
-            /**
-             * All device property values (detection rules query e.g. "False").
-             */
-            Value?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Device id (also device.id).
-             */
-            Id?: string | string[] | null;
-            /**
-             * Device compliance.
-             */
-            IsCompliant?: string | string[] | null;
-            /**
-             * All device property names.
-             */
-            Name?: string | string[] | null;
-            /**
-             * All device property values (detection rules query e.g. "False").
-             */
-            Value?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | {
-            /**
-             * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
-             */
-            RequestType?: string | string[] | null;
-            /**
-             * Entra result detail, e.g. Redirect, Success.
-             */
-            ResultStatusDetail?: string | string[] | null;
-            /**
-             * User agent of the sign-in.
-             */
-            UserAgent?: string | string[] | null;
-            /**
-             * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
-             */
-            additionalDetails?:
-              | {
-                  [k: string]: unknown;
-                }
-              | {
-                  [k: string]: unknown;
-                }[]
-              | null;
-            [k: string]:
-              | DynamicKeyword
-              | string
-              | string[]
-              | null
-              | {
-                  [k: string]: unknown;
-                }
-              | {
-                  [k: string]: unknown;
-                }[]
-              | undefined;
-          }
-        | {
-            /**
-             * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
-             */
-            RequestType?: string | string[] | null;
-            /**
-             * Entra result detail, e.g. Redirect, Success.
-             */
-            ResultStatusDetail?: string | string[] | null;
-            /**
-             * User agent of the sign-in.
-             */
-            UserAgent?: string | string[] | null;
-            /**
-             * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
-             */
-            additionalDetails?:
-              | {
-                  [k: string]: unknown;
-                }
-              | {
-                  [k: string]: unknown;
-                }[]
-              | null;
-            [k: string]:
-              | DynamicKeyword
-              | string
-              | string[]
-              | null
-              | {
-                  [k: string]: unknown;
-                }
-              | {
-                  [k: string]: unknown;
-                }[]
-              | undefined;
-          }[]
-        | boolean
-        | boolean[]
-        | number
-        | number[]
-        | {
-            /**
-             * Property name.
-             */
-            Name?: string | string[] | null;
-            /**
-             * Property value.
-             */
-            Value?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Property name.
-             */
-            Name?: string | string[] | null;
-            /**
-             * Property value.
-             */
-            Value?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | {
-            /**
-             * Cmdlet parameter AccessRights.
-             */
-            AccessRights?: string | string[] | null;
-            /**
-             * Cmdlet parameter AllowFederatedUsers.
-             */
-            AllowFederatedUsers?: string | string[] | null;
-            /**
-             * Cmdlet parameter AllowGuestUser.
-             */
-            AllowGuestUser?: string | string[] | null;
-            /**
-             * Cmdlet parameter BlindCopyTo.
-             */
-            BlindCopyTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter BodyContainsWords.
-             */
-            BodyContainsWords?: string | string[] | null;
-            /**
-             * Cmdlet parameter DeleteMessage.
-             */
-            DeleteMessage?: string | string[] | null;
-            /**
-             * Cmdlet parameter Enabled.
-             */
-            Enabled?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardAsAttachmentTo.
-             */
-            ForwardAsAttachmentTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardTo.
-             */
-            ForwardTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardingAddress.
-             */
-            ForwardingAddress?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardingSmtpAddress.
-             */
-            ForwardingSmtpAddress?: string | string[] | null;
-            /**
-             * Cmdlet parameter GrantSendOnBehalfTo.
-             */
-            GrantSendOnBehalfTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter Identity.
-             */
-            Identity?: string | string[] | null;
-            /**
-             * Cmdlet parameter MoveToFolder.
-             */
-            MoveToFolder?: string | string[] | null;
-            /**
-             * Cmdlet parameter RedirectMessageTo.
-             */
-            RedirectMessageTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter RedirectTo.
-             */
-            RedirectTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter RedirectToRecipients.
-             */
-            RedirectToRecipients?: string | string[] | null;
-            /**
-             * Cmdlet parameter SubjectContainsWords.
-             */
-            SubjectContainsWords?: string | string[] | null;
-            /**
-             * Cmdlet parameter WithinSizeRangeMinimum.
-             */
-            WithinSizeRangeMinimum?: string | string[] | null;
-            /**
-             * Cmdlet parameter _raw.
-             */
-            _raw?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Cmdlet parameter AccessRights.
-             */
-            AccessRights?: string | string[] | null;
-            /**
-             * Cmdlet parameter AllowFederatedUsers.
-             */
-            AllowFederatedUsers?: string | string[] | null;
-            /**
-             * Cmdlet parameter AllowGuestUser.
-             */
-            AllowGuestUser?: string | string[] | null;
-            /**
-             * Cmdlet parameter BlindCopyTo.
-             */
-            BlindCopyTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter BodyContainsWords.
-             */
-            BodyContainsWords?: string | string[] | null;
-            /**
-             * Cmdlet parameter DeleteMessage.
-             */
-            DeleteMessage?: string | string[] | null;
-            /**
-             * Cmdlet parameter Enabled.
-             */
-            Enabled?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardAsAttachmentTo.
-             */
-            ForwardAsAttachmentTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardTo.
-             */
-            ForwardTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardingAddress.
-             */
-            ForwardingAddress?: string | string[] | null;
-            /**
-             * Cmdlet parameter ForwardingSmtpAddress.
-             */
-            ForwardingSmtpAddress?: string | string[] | null;
-            /**
-             * Cmdlet parameter GrantSendOnBehalfTo.
-             */
-            GrantSendOnBehalfTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter Identity.
-             */
-            Identity?: string | string[] | null;
-            /**
-             * Cmdlet parameter MoveToFolder.
-             */
-            MoveToFolder?: string | string[] | null;
-            /**
-             * Cmdlet parameter RedirectMessageTo.
-             */
-            RedirectMessageTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter RedirectTo.
-             */
-            RedirectTo?: string | string[] | null;
-            /**
-             * Cmdlet parameter RedirectToRecipients.
-             */
-            RedirectToRecipients?: string | string[] | null;
-            /**
-             * Cmdlet parameter SubjectContainsWords.
-             */
-            SubjectContainsWords?: string | string[] | null;
-            /**
-             * Cmdlet parameter WithinSizeRangeMinimum.
-             */
-            WithinSizeRangeMinimum?: string | string[] | null;
-            /**
-             * Cmdlet parameter _raw.
-             */
-            _raw?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | {
-            /**
-             * Chat has users of another tenant.
-             */
-            HasForeignTenantUsers?: boolean | boolean[] | null;
-            /**
-             * Chat has guest users.
-             */
-            HasGuestUsers?: boolean | boolean[] | null;
-            /**
-             * Chat has other guest users.
-             */
-            HasOtherGuestUsers?: boolean | boolean[] | null;
-            /**
-             * Chat has unauthenticated users.
-             */
-            HasUnauthenticatedUsers?: boolean | boolean[] | null;
-            [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
-          }
-        | {
-            /**
-             * Chat has users of another tenant.
-             */
-            HasForeignTenantUsers?: boolean | boolean[] | null;
-            /**
-             * Chat has guest users.
-             */
-            HasGuestUsers?: boolean | boolean[] | null;
-            /**
-             * Chat has other guest users.
-             */
-            HasOtherGuestUsers?: boolean | boolean[] | null;
-            /**
-             * Chat has unauthenticated users.
-             */
-            HasUnauthenticatedUsers?: boolean | boolean[] | null;
-            [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
-          }[]
-        | {
-            /**
-             * Target id.
-             */
-            ID?: string | string[] | null;
-            /**
-             * IdentityType number kept as string.
-             */
-            Type?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }
-        | {
-            /**
-             * Target id.
-             */
-            ID?: string | string[] | null;
-            /**
-             * IdentityType number kept as string.
-             */
-            Type?: string | string[] | null;
-            [k: string]: DynamicKeyword | string | string[] | null | undefined;
-          }[]
-        | undefined;
-    };
+    audit?:
+      | {
+          /**
+           * AadAppId as received.
+           */
+          AadAppId?: string | string[] | null;
+          /**
+           * Automated investigation actions (AirInvestigation); JSON strings parsed. Open shape.
+           */
+          Actions?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * Activity as received.
+           */
+          Activity?: string | string[] | null;
+          /**
+           * Entra audit actors [{ID, Type}] (Type is an IdentityType number kept as string).
+           */
+          Actor?:
+            | {
+                /**
+                 * Actor id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Actor id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * ActorContextId as received.
+           */
+          ActorContextId?: string | string[] | null;
+          /**
+           * ActorInfoString as received.
+           */
+          ActorInfoString?: string | string[] | null;
+          /**
+           * Entra actor IP as received.
+           */
+          ActorIpAddress?: string | string[] | null;
+          /**
+           * ActorUserId as received.
+           */
+          ActorUserId?: string | string[] | null;
+          /**
+           * ActorYammerUserId as received.
+           */
+          ActorYammerUserId?: string | string[] | null;
+          /**
+           * Additional data [{Name, Value}].
+           */
+          AdditionalData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * AdditionalInfo (Power BI and others), parsed from JSON text when sent as a string. Open shape; text that is not JSON is kept in _raw.
+           */
+          AdditionalInfo?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * Exchange items affected by a group operation (Id, Subject, ParentFolder, InternetMessageId...).
+           */
+          AffectedItems?:
+            | {
+                /**
+                 * Subject of an affected item.
+                 */
+                Subject?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Subject of an affected item.
+                 */
+                Subject?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * AirAdminActionSource as received.
+           */
+          AirAdminActionSource?: string | string[] | null;
+          /**
+           * AirAdminActionType as received.
+           */
+          AirAdminActionType?: string | string[] | null;
+          /**
+           * AlertEntityId as received.
+           */
+          AlertEntityId?: string | string[] | null;
+          /**
+           * AlertId as received.
+           */
+          AlertId?: string | string[] | null;
+          /**
+           * Alert links [{AlertLinkHref}].
+           */
+          AlertLinks?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * AlertType as received.
+           */
+          AlertType?: string | string[] | null;
+          /**
+           * Application access context (AADSessionId, ClientAppId, ClientAppName, CorrelationId, UniqueTokenId, IssuedAtTime, DeviceId).
+           */
+          AppAccessContext?:
+            | {
+                /**
+                 * Entra session id.
+                 */
+                AADSessionId?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Entra session id.
+                 */
+                AADSessionId?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * AppId as received.
+           */
+          AppId?: string | string[] | null;
+          /**
+           * ApplicationDisplayName as received.
+           */
+          ApplicationDisplayName?: string | string[] | null;
+          /**
+           * Entra application (client) id.
+           */
+          ApplicationId?: string | string[] | null;
+          /**
+           * Approver as received.
+           */
+          Approver?: string | string[] | null;
+          /**
+           * Defender attachment verdicts [{FileName, FileType, FileVerdict, MalwareFamily, SHA256}].
+           */
+          AttachmentData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * Defender mail authentication details [{Name, Value}].
+           */
+          AuthDetails?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * AuthenticationType as received.
+           */
+          AuthenticationType?: string | string[] | null;
+          /**
+           * AzureActiveDirectoryEventType as received.
+           */
+          AzureActiveDirectoryEventType?: string | string[] | null;
+          /**
+           * BCLValue as received.
+           */
+          BCLValue?: string | string[] | null;
+          /**
+           * BulkApprovalId as received.
+           */
+          BulkApprovalId?: string | string[] | null;
+          /**
+           * Category as received.
+           */
+          Category?: string | string[] | null;
+          /**
+           * ChannelGuid as received.
+           */
+          ChannelGuid?: string | string[] | null;
+          /**
+           * ChannelName as received.
+           */
+          ChannelName?: string | string[] | null;
+          /**
+           * ChannelType as received.
+           */
+          ChannelType?: string | string[] | null;
+          /**
+           * Teams chat name.
+           */
+          ChatName?: string | string[] | null;
+          /**
+           * Teams chat thread id.
+           */
+          ChatThreadId?: string | string[] | null;
+          /**
+           * Client application id.
+           */
+          ClientAppId?: string | string[] | null;
+          /**
+           * ClientApplication as received.
+           */
+          ClientApplication?: string | string[] | null;
+          /**
+           * Client IP as received (any form; the cleaned address is in source.ip / client.ip).
+           */
+          ClientIP?: string | string[] | null;
+          /**
+           * Exchange client IP as received.
+           */
+          ClientIPAddress?: string | string[] | null;
+          /**
+           * ClientInfoString as received.
+           */
+          ClientInfoString?: string | string[] | null;
+          /**
+           * ClientMachineName as received.
+           */
+          ClientMachineName?: string | string[] | null;
+          /**
+           * ClientProcessName as received.
+           */
+          ClientProcessName?: string | string[] | null;
+          /**
+           * ClientRequestId as received.
+           */
+          ClientRequestId?: string | string[] | null;
+          /**
+           * ClientVersion as received.
+           */
+          ClientVersion?: string | string[] | null;
+          /**
+           * CmdletVersion as received.
+           */
+          CmdletVersion?: string | string[] | null;
+          /**
+           * Comments as received.
+           */
+          Comments?: string | string[] | null;
+          /**
+           * CommunicationType as received.
+           */
+          CommunicationType?: string | string[] | null;
+          /**
+           * Connector as received.
+           */
+          Connector?: string | string[] | null;
+          /**
+           * Copilot interaction details (AppHost, Contexts, AccessedResources, Messages...).
+           */
+          CopilotEventData?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * CorrelationId as received.
+           */
+          CorrelationId?: string | string[] | null;
+          /**
+           * CreationTime as received (UTC, no zone on the wire); parsed into @timestamp.
+           */
+          CreationTime?: string | string[] | null;
+          /**
+           * Whether an Exchange group operation spans mailboxes.
+           */
+          CrossMailboxOperation?: string | string[] | null;
+          /**
+           * CustomUniqueId as received.
+           */
+          CustomUniqueId?: string | string[] | null;
+          /**
+           * Alert payload (SecurityComplianceAlerts, AirInvestigation...), parsed from its JSON string (the duplicate AM/PM QueryTime of AirInvestigation removed first). Open shape; text that is not JSON is kept in _raw.
+           */
+          Data?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * DataType as received.
+           */
+          DataType?: string | string[] | null;
+          /**
+           * DatabaseType as received.
+           */
+          DatabaseType?: string | string[] | null;
+          /**
+           * DeepLinkUrl as received.
+           */
+          DeepLinkUrl?: string | string[] | null;
+          /**
+           * DeliveryAction as received.
+           */
+          DeliveryAction?: string | string[] | null;
+          /**
+           * Description as received.
+           */
+          Description?: string | string[] | null;
+          /**
+           * Exchange destination folder (Id, Path).
+           */
+          DestFolder?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * DestinationFileExtension as received.
+           */
+          DestinationFileExtension?: string | string[] | null;
+          /**
+           * DestinationFileName as received.
+           */
+          DestinationFileName?: string | string[] | null;
+          /**
+           * DestinationRelativeUrl as received.
+           */
+          DestinationRelativeUrl?: string | string[] | null;
+          /**
+           * DetectionMethod as received.
+           */
+          DetectionMethod?: string | string[] | null;
+          /**
+           * DetectionType as received.
+           */
+          DetectionType?: string | string[] | null;
+          /**
+           * Entra sign-in device properties keyed by Name (Id, DisplayName, OS, BrowserType, IsCompliant, TrustType...), plus the flat Name and Value lists of the original array.
+           */
+          DeviceProperties?:
+            | {
+                /**
+                 * Device id (also device.id).
+                 */
+                Id?: string | string[] | null;
+                /**
+                 * Device compliance.
+                 */
+                IsCompliant?: string | string[] | null;
+                /**
+                 * All device property names.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * All device property values (detection rules query e.g. "False").
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Device id (also device.id).
+                 */
+                Id?: string | string[] | null;
+                /**
+                 * Device compliance.
+                 */
+                IsCompliant?: string | string[] | null;
+                /**
+                 * All device property names.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * All device property values (detection rules query e.g. "False").
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * Directionality as received.
+           */
+          Directionality?: string | string[] | null;
+          /**
+           * EffectiveOrganization as received.
+           */
+          EffectiveOrganization?: string | string[] | null;
+          /**
+           * EndTimeUtc as received.
+           */
+          EndTimeUtc?: string | string[] | null;
+          /**
+           * DLP endpoint metadata (SensitiveInformation, EnforcementMode, FileExtension, FileType, DeviceName...).
+           */
+          EndpointMetaData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * EntityType as received.
+           */
+          EntityType?: string | string[] | null;
+          /**
+           * Entra STS logon error code (0 = success).
+           */
+          ErrorCode?: string | string[] | null;
+          /**
+           * Entra error number.
+           */
+          ErrorNumber?: string | string[] | null;
+          /**
+           * EventData as received.
+           */
+          EventData?: string | string[] | null;
+          /**
+           * EventDeepLink as received.
+           */
+          EventDeepLink?: string | string[] | null;
+          /**
+           * EventSource as received.
+           */
+          EventSource?: string | string[] | null;
+          /**
+           * DLP exception information (a string is kept as Reason).
+           */
+          ExceptionInfo?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * DLP Exchange message metadata (MessageID, From, To, CC, BCC, Subject, Sent, RecipientCount...).
+           */
+          ExchangeMetaData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * Experience as received.
+           */
+          Experience?: string | string[] | null;
+          /**
+           * Extended properties keyed by Name (from the [{Name, Value}] list), e.g. RequestType, ResultStatusDetail, UserAgent.
+           */
+          ExtendedProperties?:
+            | {
+                /**
+                 * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
+                 */
+                RequestType?: string | string[] | null;
+                /**
+                 * Entra result detail, e.g. Redirect, Success.
+                 */
+                ResultStatusDetail?: string | string[] | null;
+                /**
+                 * User agent of the sign-in.
+                 */
+                UserAgent?: string | string[] | null;
+                /**
+                 * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
+                 */
+                additionalDetails?:
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | null;
+                [k: string]:
+                  | DynamicKeyword
+                  | string
+                  | string[]
+                  | null
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | undefined;
+              }
+            | {
+                /**
+                 * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
+                 */
+                RequestType?: string | string[] | null;
+                /**
+                 * Entra result detail, e.g. Redirect, Success.
+                 */
+                ResultStatusDetail?: string | string[] | null;
+                /**
+                 * User agent of the sign-in.
+                 */
+                UserAgent?: string | string[] | null;
+                /**
+                 * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
+                 */
+                additionalDetails?:
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | null;
+                [k: string]:
+                  | DynamicKeyword
+                  | string
+                  | string[]
+                  | null
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | undefined;
+              }[]
+            | null;
+          /**
+           * True when the action was done by Microsoft datacenter staff, a service account or a delegated admin ("True"/"False" strings accepted).
+           */
+          ExternalAccess?: boolean | boolean[] | null;
+          /**
+           * Teams extra properties [{Key, Value}].
+           */
+          ExtraProperties?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * File size in bytes (numbers sent as strings, floats or E-notation are converted).
+           */
+          FileSize?: number | number[] | null;
+          /**
+           * File size in bytes.
+           */
+          FileSizeBytes?: number | number[] | null;
+          /**
+           * FilteringDate as received.
+           */
+          FilteringDate?: string | string[] | null;
+          /**
+           * Exchange folder (Id, Path).
+           */
+          Folder?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * Folders of an aggregated Exchange record (Id, Path, FolderItems[...]).
+           */
+          Folders?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * GroupName as received.
+           */
+          GroupName?: string | string[] | null;
+          /**
+           * Record Id (also event.id and the document _id).
+           */
+          Id?: string | string[] | null;
+          /**
+           * ImplicitShare as received.
+           */
+          ImplicitShare?: string | string[] | null;
+          /**
+           * IncidentId as received.
+           */
+          IncidentId?: string | string[] | null;
+          /**
+           * Insight data entries.
+           */
+          InsightData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * InsightId as received.
+           */
+          InsightId?: string | string[] | null;
+          /**
+           * InterSystemsId as received.
+           */
+          InterSystemsId?: string | string[] | null;
+          /**
+           * Exchange internal logon type number kept as string.
+           */
+          InternalLogonType?: string | string[] | null;
+          /**
+           * InternetMessageId as received.
+           */
+          InternetMessageId?: string | string[] | null;
+          /**
+           * IntraSystemId as received.
+           */
+          IntraSystemId?: string | string[] | null;
+          /**
+           * InvestigationId as received.
+           */
+          InvestigationId?: string | string[] | null;
+          /**
+           * InvestigationName as received.
+           */
+          InvestigationName?: string | string[] | null;
+          /**
+           * InvestigationType as received.
+           */
+          InvestigationType?: string | string[] | null;
+          /**
+           * InvestigationUrn as received.
+           */
+          InvestigationUrn?: string | string[] | null;
+          /**
+           * Whether the device is managed.
+           */
+          IsManagedDevice?: boolean | boolean[] | null;
+          /**
+           * Exchange item (Id, Subject, ParentFolder, Attachments, InternetMessageId, SizeInBytes, IsRecord...).
+           */
+          Item?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * ItemName as received.
+           */
+          ItemName?: string | string[] | null;
+          /**
+           * ItemType as received.
+           */
+          ItemType?: string | string[] | null;
+          /**
+           * KesMailId as received.
+           */
+          KesMailId?: string | string[] | null;
+          /**
+           * Language as received.
+           */
+          Language?: string | string[] | null;
+          /**
+           * LastUpdateTimeUtc as received.
+           */
+          LastUpdateTimeUtc?: string | string[] | null;
+          /**
+           * LatestDeliveryLocation as received.
+           */
+          LatestDeliveryLocation?: string | string[] | null;
+          /**
+           * ListId as received.
+           */
+          ListId?: string | string[] | null;
+          /**
+           * ListItemUniqueId as received.
+           */
+          ListItemUniqueId?: string | string[] | null;
+          /**
+           * ListTitle as received.
+           */
+          ListTitle?: string | string[] | null;
+          /**
+           * ListUrl as received.
+           */
+          ListUrl?: string | string[] | null;
+          /**
+           * Entra account logon status (0 = success).
+           */
+          LoginStatus?: string | string[] | null;
+          /**
+           * Readable Entra logon error.
+           */
+          LogonError?: string | string[] | null;
+          /**
+           * Exchange LogonType number kept as string.
+           */
+          LogonType?: string | string[] | null;
+          /**
+           * LogonUserDisplayName as received.
+           */
+          LogonUserDisplayName?: string | string[] | null;
+          /**
+           * LogonUserSid as received.
+           */
+          LogonUserSid?: string | string[] | null;
+          /**
+           * MachineDomainInfo as received.
+           */
+          MachineDomainInfo?: string | string[] | null;
+          /**
+           * MachineId as received.
+           */
+          MachineId?: string | string[] | null;
+          /**
+           * MailboxGuid as received.
+           */
+          MailboxGuid?: string | string[] | null;
+          /**
+           * MailboxOwnerMasterAccountSid as received.
+           */
+          MailboxOwnerMasterAccountSid?: string | string[] | null;
+          /**
+           * MailboxOwnerSid as received.
+           */
+          MailboxOwnerSid?: string | string[] | null;
+          /**
+           * MailboxOwnerUPN as received.
+           */
+          MailboxOwnerUPN?: string | string[] | null;
+          /**
+           * Teams members [{UPN, Role, DisplayName}] (flattened so that the whole list can be searched, as detection rules do).
+           */
+          Members?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * Message text (a Message object goes to MessageObject).
+           */
+          Message?: string | string[] | null;
+          /**
+           * MessageDate as received.
+           */
+          MessageDate?: string | string[] | null;
+          /**
+           * MessageId as received.
+           */
+          MessageId?: string | string[] | null;
+          /**
+           * Teams/Copilot Message when it is an object (a string Message stays in o365.audit.Message).
+           */
+          MessageObject?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * Teams message size in bytes (kept as string).
+           */
+          MessageSizeInBytes?: string | string[] | null;
+          /**
+           * MessageTime as received.
+           */
+          MessageTime?: string | string[] | null;
+          /**
+           * Messages of an aggregated Exchange or Teams record.
+           */
+          Messages?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * Modified properties keyed by property Name (dots and spaces replaced by _), each holding NewValue and OldValue, e.g. Role_DisplayName.NewValue. Repeated names get a _<n> suffix; more than 500 entries set _truncated. A string is kept in _raw.
+           */
+          ModifiedProperties?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * Names of modified properties when ModifiedProperties is a plain list of names (Exchange item records).
+           */
+          ModifiedPropertyNames?: string | string[] | null;
+          /**
+           * Alert title (alerts) or setting name (Teams settings).
+           */
+          Name?: string | string[] | null;
+          /**
+           * NetworkMessageId as received.
+           */
+          NetworkMessageId?: string | string[] | null;
+          /**
+           * New setting value (Teams settings events).
+           */
+          NewValue?: string | string[] | null;
+          /**
+           * NonPIIParameters as received.
+           */
+          NonPIIParameters?: string | string[] | null;
+          /**
+           * ObjectDisplayName as received.
+           */
+          ObjectDisplayName?: string | string[] | null;
+          /**
+           * Object of the operation: SharePoint URL, Exchange identity, Entra resource or target.
+           */
+          ObjectId?: string | string[] | null;
+          /**
+           * ObjectType as received.
+           */
+          ObjectType?: string | string[] | null;
+          /**
+           * Old setting value (Teams settings events).
+           */
+          OldValue?: string | string[] | null;
+          /**
+           * Operation as received (also event.action).
+           */
+          Operation?: string | string[] | null;
+          /**
+           * Number of aggregated operations (ExchangeItemAggregated); numbers sent as strings or floats are converted.
+           */
+          OperationCount?: number | number[] | null;
+          /**
+           * OperationId as received.
+           */
+          OperationId?: string | string[] | null;
+          /**
+           * Operation properties [{Name, Value}] (Exchange aggregated records, Power BI), parsed from JSON text when sent as a string.
+           */
+          OperationProperties?:
+            | {
+                /**
+                 * Property name.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * Property value.
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Property name.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * Property value.
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * OrganizationId as received.
+           */
+          OrganizationId?: string | string[] | null;
+          /**
+           * OrganizationName as received.
+           */
+          OrganizationName?: string | string[] | null;
+          /**
+           * OriginalDeliveryLocation as received.
+           */
+          OriginalDeliveryLocation?: string | string[] | null;
+          /**
+           * OriginatingServer as received.
+           */
+          OriginatingServer?: string | string[] | null;
+          /**
+           * P1Sender as received.
+           */
+          P1Sender?: string | string[] | null;
+          /**
+           * P1SenderDomain as received.
+           */
+          P1SenderDomain?: string | string[] | null;
+          /**
+           * P2Sender as received.
+           */
+          P2Sender?: string | string[] | null;
+          /**
+           * P2SenderDomain as received.
+           */
+          P2SenderDomain?: string | string[] | null;
+          /**
+           * Cmdlet parameters keyed by Name (from the [{Name, Value}] list; dots and spaces in names become _; repeated names give a list; at most 200 names, then _truncated). A non-JSON string is kept in _raw.
+           */
+          Parameters?:
+            | {
+                /**
+                 * Cmdlet parameter AccessRights.
+                 */
+                AccessRights?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowFederatedUsers.
+                 */
+                AllowFederatedUsers?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowGuestUser.
+                 */
+                AllowGuestUser?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BlindCopyTo.
+                 */
+                BlindCopyTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BodyContainsWords.
+                 */
+                BodyContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter DeleteMessage.
+                 */
+                DeleteMessage?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Enabled.
+                 */
+                Enabled?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardAsAttachmentTo.
+                 */
+                ForwardAsAttachmentTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardTo.
+                 */
+                ForwardTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingAddress.
+                 */
+                ForwardingAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingSmtpAddress.
+                 */
+                ForwardingSmtpAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter GrantSendOnBehalfTo.
+                 */
+                GrantSendOnBehalfTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Identity.
+                 */
+                Identity?: string | string[] | null;
+                /**
+                 * Cmdlet parameter MoveToFolder.
+                 */
+                MoveToFolder?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectMessageTo.
+                 */
+                RedirectMessageTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectTo.
+                 */
+                RedirectTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectToRecipients.
+                 */
+                RedirectToRecipients?: string | string[] | null;
+                /**
+                 * Cmdlet parameter SubjectContainsWords.
+                 */
+                SubjectContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter WithinSizeRangeMinimum.
+                 */
+                WithinSizeRangeMinimum?: string | string[] | null;
+                /**
+                 * Cmdlet parameter _raw.
+                 */
+                _raw?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Cmdlet parameter AccessRights.
+                 */
+                AccessRights?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowFederatedUsers.
+                 */
+                AllowFederatedUsers?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowGuestUser.
+                 */
+                AllowGuestUser?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BlindCopyTo.
+                 */
+                BlindCopyTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BodyContainsWords.
+                 */
+                BodyContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter DeleteMessage.
+                 */
+                DeleteMessage?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Enabled.
+                 */
+                Enabled?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardAsAttachmentTo.
+                 */
+                ForwardAsAttachmentTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardTo.
+                 */
+                ForwardTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingAddress.
+                 */
+                ForwardingAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingSmtpAddress.
+                 */
+                ForwardingSmtpAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter GrantSendOnBehalfTo.
+                 */
+                GrantSendOnBehalfTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Identity.
+                 */
+                Identity?: string | string[] | null;
+                /**
+                 * Cmdlet parameter MoveToFolder.
+                 */
+                MoveToFolder?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectMessageTo.
+                 */
+                RedirectMessageTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectTo.
+                 */
+                RedirectTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectToRecipients.
+                 */
+                RedirectToRecipients?: string | string[] | null;
+                /**
+                 * Cmdlet parameter SubjectContainsWords.
+                 */
+                SubjectContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter WithinSizeRangeMinimum.
+                 */
+                WithinSizeRangeMinimum?: string | string[] | null;
+                /**
+                 * Cmdlet parameter _raw.
+                 */
+                _raw?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * Teams chat participant info.
+           */
+          ParticipantInfo?:
+            | {
+                /**
+                 * Chat has users of another tenant.
+                 */
+                HasForeignTenantUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has guest users.
+                 */
+                HasGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has other guest users.
+                 */
+                HasOtherGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has unauthenticated users.
+                 */
+                HasUnauthenticatedUsers?: boolean | boolean[] | null;
+                [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
+              }
+            | {
+                /**
+                 * Chat has users of another tenant.
+                 */
+                HasForeignTenantUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has guest users.
+                 */
+                HasGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has other guest users.
+                 */
+                HasOtherGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has unauthenticated users.
+                 */
+                HasUnauthenticatedUsers?: boolean | boolean[] | null;
+                [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * PhishConfidenceLevel as received.
+           */
+          PhishConfidenceLevel?: string | string[] | null;
+          /**
+           * Platform name; the numeric codes 0-5 are turned into Unknown/Windows/MacOS/iOS/Android/Web Browser.
+           */
+          Platform?: string | string[] | null;
+          /**
+           * Policy as received.
+           */
+          Policy?: string | string[] | null;
+          /**
+           * PolicyAction as received.
+           */
+          PolicyAction?: string | string[] | null;
+          /**
+           * DLP policies and rules that matched (PolicyId, PolicyName, Rules[RuleId, RuleName, Actions, Severity, ConditionsMatched...]).
+           */
+          PolicyDetails?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * PolicyId as received.
+           */
+          PolicyId?: string | string[] | null;
+          /**
+           * Recipients as received.
+           */
+          Recipients?: string | string[] | null;
+          /**
+           * RecordType number, kept as a string (its name is in event.code).
+           */
+          RecordType?: string | string[] | null;
+          /**
+           * RelativeUrl as received.
+           */
+          RelativeUrl?: string | string[] | null;
+          /**
+           * Teams user concern report metadata, parsed from its JSON string.
+           */
+          ReportMetadata?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * RequestId as received.
+           */
+          RequestId?: string | string[] | null;
+          /**
+           * Defender rescan result (Id, RescanVerdict, Timestamp).
+           */
+          RescanResult?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * ResultCount as received.
+           */
+          ResultCount?: string | string[] | null;
+          /**
+           * ResultStatus as received (event.outcome has the normalised value).
+           */
+          ResultStatus?: string | string[] | null;
+          /**
+           * ResultStatusDetail as received.
+           */
+          ResultStatusDetail?: string | string[] | null;
+          /**
+           * RunningTime as received.
+           */
+          RunningTime?: string | string[] | null;
+          /**
+           * Scope as received.
+           */
+          Scope?: string | string[] | null;
+          /**
+           * SharePoint search query text.
+           */
+          SearchQueryText?: string | string[] | null;
+          /**
+           * SecurityComplianceCenterEventType as received.
+           */
+          SecurityComplianceCenterEventType?: string | string[] | null;
+          /**
+           * SendAsUserSmtp as received.
+           */
+          SendAsUserSmtp?: string | string[] | null;
+          /**
+           * SendOnBehalfOfUserSmtp as received.
+           */
+          SendOnBehalfOfUserSmtp?: string | string[] | null;
+          /**
+           * Sender when it is a string (a Sender object goes to SenderEntity).
+           */
+          Sender?: string | string[] | null;
+          /**
+           * Teams message sender when Sender is an object (UPN, DisplayName, MRI, OrganizationId, UserObjectId).
+           */
+          SenderEntity?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * SenderIP as received.
+           */
+          SenderIP?: string | string[] | null;
+          /**
+           * SenderIp as received.
+           */
+          SenderIp?: string | string[] | null;
+          /**
+           * Whether DLP detected values are included.
+           */
+          SensitiveInfoDetectionIsIncluded?: boolean | boolean[] | null;
+          /**
+           * Sensitivity label event data.
+           */
+          SensitivityLabelEventData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * SessionId as received.
+           */
+          SessionId?: string | string[] | null;
+          /**
+           * Severity as received.
+           */
+          Severity?: string | string[] | null;
+          /**
+           * DLP SharePoint file metadata (From, FileName, FilePathUrl, FileOwner, SiteCollectionUrl, UniqueId, LastModifiedTime...).
+           */
+          SharePointMetaData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * SharingType as received.
+           */
+          SharingType?: string | string[] | null;
+          /**
+           * Site as received.
+           */
+          Site?: string | string[] | null;
+          /**
+           * SiteUrl as received.
+           */
+          SiteUrl?: string | string[] | null;
+          /**
+           * Source as received.
+           */
+          Source?: string | string[] | null;
+          /**
+           * SourceFileExtension as received.
+           */
+          SourceFileExtension?: string | string[] | null;
+          /**
+           * SourceFileName as received.
+           */
+          SourceFileName?: string | string[] | null;
+          /**
+           * SourceName as received.
+           */
+          SourceName?: string | string[] | null;
+          /**
+           * SourceRelativeUrl as received.
+           */
+          SourceRelativeUrl?: string | string[] | null;
+          /**
+           * StartTime as received.
+           */
+          StartTime?: string | string[] | null;
+          /**
+           * StartTimeUtc as received.
+           */
+          StartTimeUtc?: string | string[] | null;
+          /**
+           * Status as received.
+           */
+          Status?: string | string[] | null;
+          /**
+           * SubAirAdminActionTypeMail as received.
+           */
+          SubAirAdminActionTypeMail?: string | string[] | null;
+          /**
+           * Subject as received.
+           */
+          Subject?: string | string[] | null;
+          /**
+           * SubmissionConfidenceLevel as received.
+           */
+          SubmissionConfidenceLevel?: string | string[] | null;
+          /**
+           * SubmissionContentSubType as received.
+           */
+          SubmissionContentSubType?: string | string[] | null;
+          /**
+           * SubmissionContentType as received.
+           */
+          SubmissionContentType?: string | string[] | null;
+          /**
+           * SubmissionId as received.
+           */
+          SubmissionId?: string | string[] | null;
+          /**
+           * SubmissionState as received.
+           */
+          SubmissionState?: string | string[] | null;
+          /**
+           * SubmissionType as received.
+           */
+          SubmissionType?: string | string[] | null;
+          /**
+           * Submitter as received.
+           */
+          Submitter?: string | string[] | null;
+          /**
+           * SubmitterId as received.
+           */
+          SubmitterId?: string | string[] | null;
+          /**
+           * SupportTicketId as received.
+           */
+          SupportTicketId?: string | string[] | null;
+          /**
+           * Defender system overrides [{Details, FinalOverride, Result, Source}].
+           */
+          SystemOverrides?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * Entra audit targets [{ID, Type}] (Type is an IdentityType number kept as string).
+           */
+          Target?:
+            | {
+                /**
+                 * Target id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Target id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * TargetContextId as received.
+           */
+          TargetContextId?: string | string[] | null;
+          /**
+           * TargetUserId as received.
+           */
+          TargetUserId?: string | string[] | null;
+          /**
+           * TargetUserOrGroupName as received.
+           */
+          TargetUserOrGroupName?: string | string[] | null;
+          /**
+           * TargetUserOrGroupType as received.
+           */
+          TargetUserOrGroupType?: string | string[] | null;
+          /**
+           * TargetYammerUserId as received.
+           */
+          TargetYammerUserId?: string | string[] | null;
+          /**
+           * TeamGuid as received.
+           */
+          TeamGuid?: string | string[] | null;
+          /**
+           * TeamName as received.
+           */
+          TeamName?: string | string[] | null;
+          /**
+           * Timestamp as received.
+           */
+          Timestamp?: string | string[] | null;
+          /**
+           * TokenObjectId as received.
+           */
+          TokenObjectId?: string | string[] | null;
+          /**
+           * TokenTenantId as received.
+           */
+          TokenTenantId?: string | string[] | null;
+          /**
+           * UniqueSharingId as received.
+           */
+          UniqueSharingId?: string | string[] | null;
+          /**
+           * UserAgent as received.
+           */
+          UserAgent?: string | string[] | null;
+          /**
+           * Entra account logon user domain (RecordType 9).
+           */
+          UserDomain?: string | string[] | null;
+          /**
+           * UPN or name of the acting user, original casing (also user.id).
+           */
+          UserId?: string | string[] | null;
+          /**
+           * UserIp as received.
+           */
+          UserIp?: string | string[] | null;
+          /**
+           * UserKey as received.
+           */
+          UserKey?: string | string[] | null;
+          /**
+           * UserServicePlan as received.
+           */
+          UserServicePlan?: string | string[] | null;
+          /**
+           * UserSharedWith as received.
+           */
+          UserSharedWith?: string | string[] | null;
+          /**
+           * UserType enum number kept as string (0 Regular, 2 Admin, 3 DCAdmin, 4 System, 5 Application, 6 ServicePrincipal, ... 10 Guest).
+           */
+          UserType?: string | string[] | null;
+          /**
+           * Verdict as received.
+           */
+          Verdict?: string | string[] | null;
+          /**
+           * Record schema version kept as string.
+           */
+          Version?: string | string[] | null;
+          /**
+           * WebId as received.
+           */
+          WebId?: string | string[] | null;
+          /**
+           * Workload as received (also event.provider).
+           */
+          Workload?: string | string[] | null;
+          /**
+           * WorkspaceId as received.
+           */
+          WorkspaceId?: string | string[] | null;
+          /**
+           * WorkspaceName as received.
+           */
+          WorkspaceName?: string | string[] | null;
+          /**
+           * YammerNetworkId as received.
+           */
+          YammerNetworkId?: string | string[] | null;
+          [k: string]:
+            | DynamicKeyword
+            | string
+            | string[]
+            | null
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | {
+                /**
+                 * Actor id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Actor id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | {
+                /**
+                 * Subject of an affected item.
+                 */
+                Subject?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Subject of an affected item.
+                 */
+                Subject?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | {
+                /**
+                 * Entra session id.
+                 */
+                AADSessionId?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Entra session id.
+                 */
+                AADSessionId?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | {
+                /**
+                 * Device id (also device.id).
+                 */
+                Id?: string | string[] | null;
+                /**
+                 * Device compliance.
+                 */
+                IsCompliant?: string | string[] | null;
+                /**
+                 * All device property names.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * All device property values (detection rules query e.g. "False").
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Device id (also device.id).
+                 */
+                Id?: string | string[] | null;
+                /**
+                 * Device compliance.
+                 */
+                IsCompliant?: string | string[] | null;
+                /**
+                 * All device property names.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * All device property values (detection rules query e.g. "False").
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | {
+                /**
+                 * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
+                 */
+                RequestType?: string | string[] | null;
+                /**
+                 * Entra result detail, e.g. Redirect, Success.
+                 */
+                ResultStatusDetail?: string | string[] | null;
+                /**
+                 * User agent of the sign-in.
+                 */
+                UserAgent?: string | string[] | null;
+                /**
+                 * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
+                 */
+                additionalDetails?:
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | null;
+                [k: string]:
+                  | DynamicKeyword
+                  | string
+                  | string[]
+                  | null
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | undefined;
+              }
+            | {
+                /**
+                 * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
+                 */
+                RequestType?: string | string[] | null;
+                /**
+                 * Entra result detail, e.g. Redirect, Success.
+                 */
+                ResultStatusDetail?: string | string[] | null;
+                /**
+                 * User agent of the sign-in.
+                 */
+                UserAgent?: string | string[] | null;
+                /**
+                 * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
+                 */
+                additionalDetails?:
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | null;
+                [k: string]:
+                  | DynamicKeyword
+                  | string
+                  | string[]
+                  | null
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | undefined;
+              }[]
+            | boolean
+            | boolean[]
+            | number
+            | number[]
+            | {
+                /**
+                 * Property name.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * Property value.
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Property name.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * Property value.
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | {
+                /**
+                 * Cmdlet parameter AccessRights.
+                 */
+                AccessRights?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowFederatedUsers.
+                 */
+                AllowFederatedUsers?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowGuestUser.
+                 */
+                AllowGuestUser?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BlindCopyTo.
+                 */
+                BlindCopyTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BodyContainsWords.
+                 */
+                BodyContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter DeleteMessage.
+                 */
+                DeleteMessage?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Enabled.
+                 */
+                Enabled?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardAsAttachmentTo.
+                 */
+                ForwardAsAttachmentTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardTo.
+                 */
+                ForwardTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingAddress.
+                 */
+                ForwardingAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingSmtpAddress.
+                 */
+                ForwardingSmtpAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter GrantSendOnBehalfTo.
+                 */
+                GrantSendOnBehalfTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Identity.
+                 */
+                Identity?: string | string[] | null;
+                /**
+                 * Cmdlet parameter MoveToFolder.
+                 */
+                MoveToFolder?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectMessageTo.
+                 */
+                RedirectMessageTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectTo.
+                 */
+                RedirectTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectToRecipients.
+                 */
+                RedirectToRecipients?: string | string[] | null;
+                /**
+                 * Cmdlet parameter SubjectContainsWords.
+                 */
+                SubjectContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter WithinSizeRangeMinimum.
+                 */
+                WithinSizeRangeMinimum?: string | string[] | null;
+                /**
+                 * Cmdlet parameter _raw.
+                 */
+                _raw?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Cmdlet parameter AccessRights.
+                 */
+                AccessRights?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowFederatedUsers.
+                 */
+                AllowFederatedUsers?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowGuestUser.
+                 */
+                AllowGuestUser?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BlindCopyTo.
+                 */
+                BlindCopyTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BodyContainsWords.
+                 */
+                BodyContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter DeleteMessage.
+                 */
+                DeleteMessage?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Enabled.
+                 */
+                Enabled?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardAsAttachmentTo.
+                 */
+                ForwardAsAttachmentTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardTo.
+                 */
+                ForwardTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingAddress.
+                 */
+                ForwardingAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingSmtpAddress.
+                 */
+                ForwardingSmtpAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter GrantSendOnBehalfTo.
+                 */
+                GrantSendOnBehalfTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Identity.
+                 */
+                Identity?: string | string[] | null;
+                /**
+                 * Cmdlet parameter MoveToFolder.
+                 */
+                MoveToFolder?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectMessageTo.
+                 */
+                RedirectMessageTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectTo.
+                 */
+                RedirectTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectToRecipients.
+                 */
+                RedirectToRecipients?: string | string[] | null;
+                /**
+                 * Cmdlet parameter SubjectContainsWords.
+                 */
+                SubjectContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter WithinSizeRangeMinimum.
+                 */
+                WithinSizeRangeMinimum?: string | string[] | null;
+                /**
+                 * Cmdlet parameter _raw.
+                 */
+                _raw?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | {
+                /**
+                 * Chat has users of another tenant.
+                 */
+                HasForeignTenantUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has guest users.
+                 */
+                HasGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has other guest users.
+                 */
+                HasOtherGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has unauthenticated users.
+                 */
+                HasUnauthenticatedUsers?: boolean | boolean[] | null;
+                [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
+              }
+            | {
+                /**
+                 * Chat has users of another tenant.
+                 */
+                HasForeignTenantUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has guest users.
+                 */
+                HasGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has other guest users.
+                 */
+                HasOtherGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has unauthenticated users.
+                 */
+                HasUnauthenticatedUsers?: boolean | boolean[] | null;
+                [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
+              }[]
+            | {
+                /**
+                 * Target id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Target id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | undefined;
+        }
+      | {
+          /**
+           * AadAppId as received.
+           */
+          AadAppId?: string | string[] | null;
+          /**
+           * Automated investigation actions (AirInvestigation); JSON strings parsed. Open shape.
+           */
+          Actions?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * Activity as received.
+           */
+          Activity?: string | string[] | null;
+          /**
+           * Entra audit actors [{ID, Type}] (Type is an IdentityType number kept as string).
+           */
+          Actor?:
+            | {
+                /**
+                 * Actor id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Actor id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * ActorContextId as received.
+           */
+          ActorContextId?: string | string[] | null;
+          /**
+           * ActorInfoString as received.
+           */
+          ActorInfoString?: string | string[] | null;
+          /**
+           * Entra actor IP as received.
+           */
+          ActorIpAddress?: string | string[] | null;
+          /**
+           * ActorUserId as received.
+           */
+          ActorUserId?: string | string[] | null;
+          /**
+           * ActorYammerUserId as received.
+           */
+          ActorYammerUserId?: string | string[] | null;
+          /**
+           * Additional data [{Name, Value}].
+           */
+          AdditionalData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * AdditionalInfo (Power BI and others), parsed from JSON text when sent as a string. Open shape; text that is not JSON is kept in _raw.
+           */
+          AdditionalInfo?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * Exchange items affected by a group operation (Id, Subject, ParentFolder, InternetMessageId...).
+           */
+          AffectedItems?:
+            | {
+                /**
+                 * Subject of an affected item.
+                 */
+                Subject?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Subject of an affected item.
+                 */
+                Subject?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * AirAdminActionSource as received.
+           */
+          AirAdminActionSource?: string | string[] | null;
+          /**
+           * AirAdminActionType as received.
+           */
+          AirAdminActionType?: string | string[] | null;
+          /**
+           * AlertEntityId as received.
+           */
+          AlertEntityId?: string | string[] | null;
+          /**
+           * AlertId as received.
+           */
+          AlertId?: string | string[] | null;
+          /**
+           * Alert links [{AlertLinkHref}].
+           */
+          AlertLinks?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * AlertType as received.
+           */
+          AlertType?: string | string[] | null;
+          /**
+           * Application access context (AADSessionId, ClientAppId, ClientAppName, CorrelationId, UniqueTokenId, IssuedAtTime, DeviceId).
+           */
+          AppAccessContext?:
+            | {
+                /**
+                 * Entra session id.
+                 */
+                AADSessionId?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Entra session id.
+                 */
+                AADSessionId?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * AppId as received.
+           */
+          AppId?: string | string[] | null;
+          /**
+           * ApplicationDisplayName as received.
+           */
+          ApplicationDisplayName?: string | string[] | null;
+          /**
+           * Entra application (client) id.
+           */
+          ApplicationId?: string | string[] | null;
+          /**
+           * Approver as received.
+           */
+          Approver?: string | string[] | null;
+          /**
+           * Defender attachment verdicts [{FileName, FileType, FileVerdict, MalwareFamily, SHA256}].
+           */
+          AttachmentData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * Defender mail authentication details [{Name, Value}].
+           */
+          AuthDetails?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * AuthenticationType as received.
+           */
+          AuthenticationType?: string | string[] | null;
+          /**
+           * AzureActiveDirectoryEventType as received.
+           */
+          AzureActiveDirectoryEventType?: string | string[] | null;
+          /**
+           * BCLValue as received.
+           */
+          BCLValue?: string | string[] | null;
+          /**
+           * BulkApprovalId as received.
+           */
+          BulkApprovalId?: string | string[] | null;
+          /**
+           * Category as received.
+           */
+          Category?: string | string[] | null;
+          /**
+           * ChannelGuid as received.
+           */
+          ChannelGuid?: string | string[] | null;
+          /**
+           * ChannelName as received.
+           */
+          ChannelName?: string | string[] | null;
+          /**
+           * ChannelType as received.
+           */
+          ChannelType?: string | string[] | null;
+          /**
+           * Teams chat name.
+           */
+          ChatName?: string | string[] | null;
+          /**
+           * Teams chat thread id.
+           */
+          ChatThreadId?: string | string[] | null;
+          /**
+           * Client application id.
+           */
+          ClientAppId?: string | string[] | null;
+          /**
+           * ClientApplication as received.
+           */
+          ClientApplication?: string | string[] | null;
+          /**
+           * Client IP as received (any form; the cleaned address is in source.ip / client.ip).
+           */
+          ClientIP?: string | string[] | null;
+          /**
+           * Exchange client IP as received.
+           */
+          ClientIPAddress?: string | string[] | null;
+          /**
+           * ClientInfoString as received.
+           */
+          ClientInfoString?: string | string[] | null;
+          /**
+           * ClientMachineName as received.
+           */
+          ClientMachineName?: string | string[] | null;
+          /**
+           * ClientProcessName as received.
+           */
+          ClientProcessName?: string | string[] | null;
+          /**
+           * ClientRequestId as received.
+           */
+          ClientRequestId?: string | string[] | null;
+          /**
+           * ClientVersion as received.
+           */
+          ClientVersion?: string | string[] | null;
+          /**
+           * CmdletVersion as received.
+           */
+          CmdletVersion?: string | string[] | null;
+          /**
+           * Comments as received.
+           */
+          Comments?: string | string[] | null;
+          /**
+           * CommunicationType as received.
+           */
+          CommunicationType?: string | string[] | null;
+          /**
+           * Connector as received.
+           */
+          Connector?: string | string[] | null;
+          /**
+           * Copilot interaction details (AppHost, Contexts, AccessedResources, Messages...).
+           */
+          CopilotEventData?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * CorrelationId as received.
+           */
+          CorrelationId?: string | string[] | null;
+          /**
+           * CreationTime as received (UTC, no zone on the wire); parsed into @timestamp.
+           */
+          CreationTime?: string | string[] | null;
+          /**
+           * Whether an Exchange group operation spans mailboxes.
+           */
+          CrossMailboxOperation?: string | string[] | null;
+          /**
+           * CustomUniqueId as received.
+           */
+          CustomUniqueId?: string | string[] | null;
+          /**
+           * Alert payload (SecurityComplianceAlerts, AirInvestigation...), parsed from its JSON string (the duplicate AM/PM QueryTime of AirInvestigation removed first). Open shape; text that is not JSON is kept in _raw.
+           */
+          Data?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * DataType as received.
+           */
+          DataType?: string | string[] | null;
+          /**
+           * DatabaseType as received.
+           */
+          DatabaseType?: string | string[] | null;
+          /**
+           * DeepLinkUrl as received.
+           */
+          DeepLinkUrl?: string | string[] | null;
+          /**
+           * DeliveryAction as received.
+           */
+          DeliveryAction?: string | string[] | null;
+          /**
+           * Description as received.
+           */
+          Description?: string | string[] | null;
+          /**
+           * Exchange destination folder (Id, Path).
+           */
+          DestFolder?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * DestinationFileExtension as received.
+           */
+          DestinationFileExtension?: string | string[] | null;
+          /**
+           * DestinationFileName as received.
+           */
+          DestinationFileName?: string | string[] | null;
+          /**
+           * DestinationRelativeUrl as received.
+           */
+          DestinationRelativeUrl?: string | string[] | null;
+          /**
+           * DetectionMethod as received.
+           */
+          DetectionMethod?: string | string[] | null;
+          /**
+           * DetectionType as received.
+           */
+          DetectionType?: string | string[] | null;
+          /**
+           * Entra sign-in device properties keyed by Name (Id, DisplayName, OS, BrowserType, IsCompliant, TrustType...), plus the flat Name and Value lists of the original array.
+           */
+          DeviceProperties?:
+            | {
+                /**
+                 * Device id (also device.id).
+                 */
+                Id?: string | string[] | null;
+                /**
+                 * Device compliance.
+                 */
+                IsCompliant?: string | string[] | null;
+                /**
+                 * All device property names.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * All device property values (detection rules query e.g. "False").
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Device id (also device.id).
+                 */
+                Id?: string | string[] | null;
+                /**
+                 * Device compliance.
+                 */
+                IsCompliant?: string | string[] | null;
+                /**
+                 * All device property names.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * All device property values (detection rules query e.g. "False").
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * Directionality as received.
+           */
+          Directionality?: string | string[] | null;
+          /**
+           * EffectiveOrganization as received.
+           */
+          EffectiveOrganization?: string | string[] | null;
+          /**
+           * EndTimeUtc as received.
+           */
+          EndTimeUtc?: string | string[] | null;
+          /**
+           * DLP endpoint metadata (SensitiveInformation, EnforcementMode, FileExtension, FileType, DeviceName...).
+           */
+          EndpointMetaData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * EntityType as received.
+           */
+          EntityType?: string | string[] | null;
+          /**
+           * Entra STS logon error code (0 = success).
+           */
+          ErrorCode?: string | string[] | null;
+          /**
+           * Entra error number.
+           */
+          ErrorNumber?: string | string[] | null;
+          /**
+           * EventData as received.
+           */
+          EventData?: string | string[] | null;
+          /**
+           * EventDeepLink as received.
+           */
+          EventDeepLink?: string | string[] | null;
+          /**
+           * EventSource as received.
+           */
+          EventSource?: string | string[] | null;
+          /**
+           * DLP exception information (a string is kept as Reason).
+           */
+          ExceptionInfo?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * DLP Exchange message metadata (MessageID, From, To, CC, BCC, Subject, Sent, RecipientCount...).
+           */
+          ExchangeMetaData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * Experience as received.
+           */
+          Experience?: string | string[] | null;
+          /**
+           * Extended properties keyed by Name (from the [{Name, Value}] list), e.g. RequestType, ResultStatusDetail, UserAgent.
+           */
+          ExtendedProperties?:
+            | {
+                /**
+                 * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
+                 */
+                RequestType?: string | string[] | null;
+                /**
+                 * Entra result detail, e.g. Redirect, Success.
+                 */
+                ResultStatusDetail?: string | string[] | null;
+                /**
+                 * User agent of the sign-in.
+                 */
+                UserAgent?: string | string[] | null;
+                /**
+                 * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
+                 */
+                additionalDetails?:
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | null;
+                [k: string]:
+                  | DynamicKeyword
+                  | string
+                  | string[]
+                  | null
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | undefined;
+              }
+            | {
+                /**
+                 * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
+                 */
+                RequestType?: string | string[] | null;
+                /**
+                 * Entra result detail, e.g. Redirect, Success.
+                 */
+                ResultStatusDetail?: string | string[] | null;
+                /**
+                 * User agent of the sign-in.
+                 */
+                UserAgent?: string | string[] | null;
+                /**
+                 * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
+                 */
+                additionalDetails?:
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | null;
+                [k: string]:
+                  | DynamicKeyword
+                  | string
+                  | string[]
+                  | null
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | undefined;
+              }[]
+            | null;
+          /**
+           * True when the action was done by Microsoft datacenter staff, a service account or a delegated admin ("True"/"False" strings accepted).
+           */
+          ExternalAccess?: boolean | boolean[] | null;
+          /**
+           * Teams extra properties [{Key, Value}].
+           */
+          ExtraProperties?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * File size in bytes (numbers sent as strings, floats or E-notation are converted).
+           */
+          FileSize?: number | number[] | null;
+          /**
+           * File size in bytes.
+           */
+          FileSizeBytes?: number | number[] | null;
+          /**
+           * FilteringDate as received.
+           */
+          FilteringDate?: string | string[] | null;
+          /**
+           * Exchange folder (Id, Path).
+           */
+          Folder?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * Folders of an aggregated Exchange record (Id, Path, FolderItems[...]).
+           */
+          Folders?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * GroupName as received.
+           */
+          GroupName?: string | string[] | null;
+          /**
+           * Record Id (also event.id and the document _id).
+           */
+          Id?: string | string[] | null;
+          /**
+           * ImplicitShare as received.
+           */
+          ImplicitShare?: string | string[] | null;
+          /**
+           * IncidentId as received.
+           */
+          IncidentId?: string | string[] | null;
+          /**
+           * Insight data entries.
+           */
+          InsightData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * InsightId as received.
+           */
+          InsightId?: string | string[] | null;
+          /**
+           * InterSystemsId as received.
+           */
+          InterSystemsId?: string | string[] | null;
+          /**
+           * Exchange internal logon type number kept as string.
+           */
+          InternalLogonType?: string | string[] | null;
+          /**
+           * InternetMessageId as received.
+           */
+          InternetMessageId?: string | string[] | null;
+          /**
+           * IntraSystemId as received.
+           */
+          IntraSystemId?: string | string[] | null;
+          /**
+           * InvestigationId as received.
+           */
+          InvestigationId?: string | string[] | null;
+          /**
+           * InvestigationName as received.
+           */
+          InvestigationName?: string | string[] | null;
+          /**
+           * InvestigationType as received.
+           */
+          InvestigationType?: string | string[] | null;
+          /**
+           * InvestigationUrn as received.
+           */
+          InvestigationUrn?: string | string[] | null;
+          /**
+           * Whether the device is managed.
+           */
+          IsManagedDevice?: boolean | boolean[] | null;
+          /**
+           * Exchange item (Id, Subject, ParentFolder, Attachments, InternetMessageId, SizeInBytes, IsRecord...).
+           */
+          Item?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * ItemName as received.
+           */
+          ItemName?: string | string[] | null;
+          /**
+           * ItemType as received.
+           */
+          ItemType?: string | string[] | null;
+          /**
+           * KesMailId as received.
+           */
+          KesMailId?: string | string[] | null;
+          /**
+           * Language as received.
+           */
+          Language?: string | string[] | null;
+          /**
+           * LastUpdateTimeUtc as received.
+           */
+          LastUpdateTimeUtc?: string | string[] | null;
+          /**
+           * LatestDeliveryLocation as received.
+           */
+          LatestDeliveryLocation?: string | string[] | null;
+          /**
+           * ListId as received.
+           */
+          ListId?: string | string[] | null;
+          /**
+           * ListItemUniqueId as received.
+           */
+          ListItemUniqueId?: string | string[] | null;
+          /**
+           * ListTitle as received.
+           */
+          ListTitle?: string | string[] | null;
+          /**
+           * ListUrl as received.
+           */
+          ListUrl?: string | string[] | null;
+          /**
+           * Entra account logon status (0 = success).
+           */
+          LoginStatus?: string | string[] | null;
+          /**
+           * Readable Entra logon error.
+           */
+          LogonError?: string | string[] | null;
+          /**
+           * Exchange LogonType number kept as string.
+           */
+          LogonType?: string | string[] | null;
+          /**
+           * LogonUserDisplayName as received.
+           */
+          LogonUserDisplayName?: string | string[] | null;
+          /**
+           * LogonUserSid as received.
+           */
+          LogonUserSid?: string | string[] | null;
+          /**
+           * MachineDomainInfo as received.
+           */
+          MachineDomainInfo?: string | string[] | null;
+          /**
+           * MachineId as received.
+           */
+          MachineId?: string | string[] | null;
+          /**
+           * MailboxGuid as received.
+           */
+          MailboxGuid?: string | string[] | null;
+          /**
+           * MailboxOwnerMasterAccountSid as received.
+           */
+          MailboxOwnerMasterAccountSid?: string | string[] | null;
+          /**
+           * MailboxOwnerSid as received.
+           */
+          MailboxOwnerSid?: string | string[] | null;
+          /**
+           * MailboxOwnerUPN as received.
+           */
+          MailboxOwnerUPN?: string | string[] | null;
+          /**
+           * Teams members [{UPN, Role, DisplayName}] (flattened so that the whole list can be searched, as detection rules do).
+           */
+          Members?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * Message text (a Message object goes to MessageObject).
+           */
+          Message?: string | string[] | null;
+          /**
+           * MessageDate as received.
+           */
+          MessageDate?: string | string[] | null;
+          /**
+           * MessageId as received.
+           */
+          MessageId?: string | string[] | null;
+          /**
+           * Teams/Copilot Message when it is an object (a string Message stays in o365.audit.Message).
+           */
+          MessageObject?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * Teams message size in bytes (kept as string).
+           */
+          MessageSizeInBytes?: string | string[] | null;
+          /**
+           * MessageTime as received.
+           */
+          MessageTime?: string | string[] | null;
+          /**
+           * Messages of an aggregated Exchange or Teams record.
+           */
+          Messages?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * Modified properties keyed by property Name (dots and spaces replaced by _), each holding NewValue and OldValue, e.g. Role_DisplayName.NewValue. Repeated names get a _<n> suffix; more than 500 entries set _truncated. A string is kept in _raw.
+           */
+          ModifiedProperties?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * Names of modified properties when ModifiedProperties is a plain list of names (Exchange item records).
+           */
+          ModifiedPropertyNames?: string | string[] | null;
+          /**
+           * Alert title (alerts) or setting name (Teams settings).
+           */
+          Name?: string | string[] | null;
+          /**
+           * NetworkMessageId as received.
+           */
+          NetworkMessageId?: string | string[] | null;
+          /**
+           * New setting value (Teams settings events).
+           */
+          NewValue?: string | string[] | null;
+          /**
+           * NonPIIParameters as received.
+           */
+          NonPIIParameters?: string | string[] | null;
+          /**
+           * ObjectDisplayName as received.
+           */
+          ObjectDisplayName?: string | string[] | null;
+          /**
+           * Object of the operation: SharePoint URL, Exchange identity, Entra resource or target.
+           */
+          ObjectId?: string | string[] | null;
+          /**
+           * ObjectType as received.
+           */
+          ObjectType?: string | string[] | null;
+          /**
+           * Old setting value (Teams settings events).
+           */
+          OldValue?: string | string[] | null;
+          /**
+           * Operation as received (also event.action).
+           */
+          Operation?: string | string[] | null;
+          /**
+           * Number of aggregated operations (ExchangeItemAggregated); numbers sent as strings or floats are converted.
+           */
+          OperationCount?: number | number[] | null;
+          /**
+           * OperationId as received.
+           */
+          OperationId?: string | string[] | null;
+          /**
+           * Operation properties [{Name, Value}] (Exchange aggregated records, Power BI), parsed from JSON text when sent as a string.
+           */
+          OperationProperties?:
+            | {
+                /**
+                 * Property name.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * Property value.
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Property name.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * Property value.
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * OrganizationId as received.
+           */
+          OrganizationId?: string | string[] | null;
+          /**
+           * OrganizationName as received.
+           */
+          OrganizationName?: string | string[] | null;
+          /**
+           * OriginalDeliveryLocation as received.
+           */
+          OriginalDeliveryLocation?: string | string[] | null;
+          /**
+           * OriginatingServer as received.
+           */
+          OriginatingServer?: string | string[] | null;
+          /**
+           * P1Sender as received.
+           */
+          P1Sender?: string | string[] | null;
+          /**
+           * P1SenderDomain as received.
+           */
+          P1SenderDomain?: string | string[] | null;
+          /**
+           * P2Sender as received.
+           */
+          P2Sender?: string | string[] | null;
+          /**
+           * P2SenderDomain as received.
+           */
+          P2SenderDomain?: string | string[] | null;
+          /**
+           * Cmdlet parameters keyed by Name (from the [{Name, Value}] list; dots and spaces in names become _; repeated names give a list; at most 200 names, then _truncated). A non-JSON string is kept in _raw.
+           */
+          Parameters?:
+            | {
+                /**
+                 * Cmdlet parameter AccessRights.
+                 */
+                AccessRights?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowFederatedUsers.
+                 */
+                AllowFederatedUsers?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowGuestUser.
+                 */
+                AllowGuestUser?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BlindCopyTo.
+                 */
+                BlindCopyTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BodyContainsWords.
+                 */
+                BodyContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter DeleteMessage.
+                 */
+                DeleteMessage?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Enabled.
+                 */
+                Enabled?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardAsAttachmentTo.
+                 */
+                ForwardAsAttachmentTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardTo.
+                 */
+                ForwardTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingAddress.
+                 */
+                ForwardingAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingSmtpAddress.
+                 */
+                ForwardingSmtpAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter GrantSendOnBehalfTo.
+                 */
+                GrantSendOnBehalfTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Identity.
+                 */
+                Identity?: string | string[] | null;
+                /**
+                 * Cmdlet parameter MoveToFolder.
+                 */
+                MoveToFolder?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectMessageTo.
+                 */
+                RedirectMessageTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectTo.
+                 */
+                RedirectTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectToRecipients.
+                 */
+                RedirectToRecipients?: string | string[] | null;
+                /**
+                 * Cmdlet parameter SubjectContainsWords.
+                 */
+                SubjectContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter WithinSizeRangeMinimum.
+                 */
+                WithinSizeRangeMinimum?: string | string[] | null;
+                /**
+                 * Cmdlet parameter _raw.
+                 */
+                _raw?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Cmdlet parameter AccessRights.
+                 */
+                AccessRights?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowFederatedUsers.
+                 */
+                AllowFederatedUsers?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowGuestUser.
+                 */
+                AllowGuestUser?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BlindCopyTo.
+                 */
+                BlindCopyTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BodyContainsWords.
+                 */
+                BodyContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter DeleteMessage.
+                 */
+                DeleteMessage?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Enabled.
+                 */
+                Enabled?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardAsAttachmentTo.
+                 */
+                ForwardAsAttachmentTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardTo.
+                 */
+                ForwardTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingAddress.
+                 */
+                ForwardingAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingSmtpAddress.
+                 */
+                ForwardingSmtpAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter GrantSendOnBehalfTo.
+                 */
+                GrantSendOnBehalfTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Identity.
+                 */
+                Identity?: string | string[] | null;
+                /**
+                 * Cmdlet parameter MoveToFolder.
+                 */
+                MoveToFolder?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectMessageTo.
+                 */
+                RedirectMessageTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectTo.
+                 */
+                RedirectTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectToRecipients.
+                 */
+                RedirectToRecipients?: string | string[] | null;
+                /**
+                 * Cmdlet parameter SubjectContainsWords.
+                 */
+                SubjectContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter WithinSizeRangeMinimum.
+                 */
+                WithinSizeRangeMinimum?: string | string[] | null;
+                /**
+                 * Cmdlet parameter _raw.
+                 */
+                _raw?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * Teams chat participant info.
+           */
+          ParticipantInfo?:
+            | {
+                /**
+                 * Chat has users of another tenant.
+                 */
+                HasForeignTenantUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has guest users.
+                 */
+                HasGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has other guest users.
+                 */
+                HasOtherGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has unauthenticated users.
+                 */
+                HasUnauthenticatedUsers?: boolean | boolean[] | null;
+                [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
+              }
+            | {
+                /**
+                 * Chat has users of another tenant.
+                 */
+                HasForeignTenantUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has guest users.
+                 */
+                HasGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has other guest users.
+                 */
+                HasOtherGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has unauthenticated users.
+                 */
+                HasUnauthenticatedUsers?: boolean | boolean[] | null;
+                [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * PhishConfidenceLevel as received.
+           */
+          PhishConfidenceLevel?: string | string[] | null;
+          /**
+           * Platform name; the numeric codes 0-5 are turned into Unknown/Windows/MacOS/iOS/Android/Web Browser.
+           */
+          Platform?: string | string[] | null;
+          /**
+           * Policy as received.
+           */
+          Policy?: string | string[] | null;
+          /**
+           * PolicyAction as received.
+           */
+          PolicyAction?: string | string[] | null;
+          /**
+           * DLP policies and rules that matched (PolicyId, PolicyName, Rules[RuleId, RuleName, Actions, Severity, ConditionsMatched...]).
+           */
+          PolicyDetails?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * PolicyId as received.
+           */
+          PolicyId?: string | string[] | null;
+          /**
+           * Recipients as received.
+           */
+          Recipients?: string | string[] | null;
+          /**
+           * RecordType number, kept as a string (its name is in event.code).
+           */
+          RecordType?: string | string[] | null;
+          /**
+           * RelativeUrl as received.
+           */
+          RelativeUrl?: string | string[] | null;
+          /**
+           * Teams user concern report metadata, parsed from its JSON string.
+           */
+          ReportMetadata?:
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          /**
+           * RequestId as received.
+           */
+          RequestId?: string | string[] | null;
+          /**
+           * Defender rescan result (Id, RescanVerdict, Timestamp).
+           */
+          RescanResult?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * ResultCount as received.
+           */
+          ResultCount?: string | string[] | null;
+          /**
+           * ResultStatus as received (event.outcome has the normalised value).
+           */
+          ResultStatus?: string | string[] | null;
+          /**
+           * ResultStatusDetail as received.
+           */
+          ResultStatusDetail?: string | string[] | null;
+          /**
+           * RunningTime as received.
+           */
+          RunningTime?: string | string[] | null;
+          /**
+           * Scope as received.
+           */
+          Scope?: string | string[] | null;
+          /**
+           * SharePoint search query text.
+           */
+          SearchQueryText?: string | string[] | null;
+          /**
+           * SecurityComplianceCenterEventType as received.
+           */
+          SecurityComplianceCenterEventType?: string | string[] | null;
+          /**
+           * SendAsUserSmtp as received.
+           */
+          SendAsUserSmtp?: string | string[] | null;
+          /**
+           * SendOnBehalfOfUserSmtp as received.
+           */
+          SendOnBehalfOfUserSmtp?: string | string[] | null;
+          /**
+           * Sender when it is a string (a Sender object goes to SenderEntity).
+           */
+          Sender?: string | string[] | null;
+          /**
+           * Teams message sender when Sender is an object (UPN, DisplayName, MRI, OrganizationId, UserObjectId).
+           */
+          SenderEntity?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * SenderIP as received.
+           */
+          SenderIP?: string | string[] | null;
+          /**
+           * SenderIp as received.
+           */
+          SenderIp?: string | string[] | null;
+          /**
+           * Whether DLP detected values are included.
+           */
+          SensitiveInfoDetectionIsIncluded?: boolean | boolean[] | null;
+          /**
+           * Sensitivity label event data.
+           */
+          SensitivityLabelEventData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * SessionId as received.
+           */
+          SessionId?: string | string[] | null;
+          /**
+           * Severity as received.
+           */
+          Severity?: string | string[] | null;
+          /**
+           * DLP SharePoint file metadata (From, FileName, FilePathUrl, FileOwner, SiteCollectionUrl, UniqueId, LastModifiedTime...).
+           */
+          SharePointMetaData?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * SharingType as received.
+           */
+          SharingType?: string | string[] | null;
+          /**
+           * Site as received.
+           */
+          Site?: string | string[] | null;
+          /**
+           * SiteUrl as received.
+           */
+          SiteUrl?: string | string[] | null;
+          /**
+           * Source as received.
+           */
+          Source?: string | string[] | null;
+          /**
+           * SourceFileExtension as received.
+           */
+          SourceFileExtension?: string | string[] | null;
+          /**
+           * SourceFileName as received.
+           */
+          SourceFileName?: string | string[] | null;
+          /**
+           * SourceName as received.
+           */
+          SourceName?: string | string[] | null;
+          /**
+           * SourceRelativeUrl as received.
+           */
+          SourceRelativeUrl?: string | string[] | null;
+          /**
+           * StartTime as received.
+           */
+          StartTime?: string | string[] | null;
+          /**
+           * StartTimeUtc as received.
+           */
+          StartTimeUtc?: string | string[] | null;
+          /**
+           * Status as received.
+           */
+          Status?: string | string[] | null;
+          /**
+           * SubAirAdminActionTypeMail as received.
+           */
+          SubAirAdminActionTypeMail?: string | string[] | null;
+          /**
+           * Subject as received.
+           */
+          Subject?: string | string[] | null;
+          /**
+           * SubmissionConfidenceLevel as received.
+           */
+          SubmissionConfidenceLevel?: string | string[] | null;
+          /**
+           * SubmissionContentSubType as received.
+           */
+          SubmissionContentSubType?: string | string[] | null;
+          /**
+           * SubmissionContentType as received.
+           */
+          SubmissionContentType?: string | string[] | null;
+          /**
+           * SubmissionId as received.
+           */
+          SubmissionId?: string | string[] | null;
+          /**
+           * SubmissionState as received.
+           */
+          SubmissionState?: string | string[] | null;
+          /**
+           * SubmissionType as received.
+           */
+          SubmissionType?: string | string[] | null;
+          /**
+           * Submitter as received.
+           */
+          Submitter?: string | string[] | null;
+          /**
+           * SubmitterId as received.
+           */
+          SubmitterId?: string | string[] | null;
+          /**
+           * SupportTicketId as received.
+           */
+          SupportTicketId?: string | string[] | null;
+          /**
+           * Defender system overrides [{Details, FinalOverride, Result, Source}].
+           */
+          SystemOverrides?:
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | null;
+          /**
+           * Entra audit targets [{ID, Type}] (Type is an IdentityType number kept as string).
+           */
+          Target?:
+            | {
+                /**
+                 * Target id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Target id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | null;
+          /**
+           * TargetContextId as received.
+           */
+          TargetContextId?: string | string[] | null;
+          /**
+           * TargetUserId as received.
+           */
+          TargetUserId?: string | string[] | null;
+          /**
+           * TargetUserOrGroupName as received.
+           */
+          TargetUserOrGroupName?: string | string[] | null;
+          /**
+           * TargetUserOrGroupType as received.
+           */
+          TargetUserOrGroupType?: string | string[] | null;
+          /**
+           * TargetYammerUserId as received.
+           */
+          TargetYammerUserId?: string | string[] | null;
+          /**
+           * TeamGuid as received.
+           */
+          TeamGuid?: string | string[] | null;
+          /**
+           * TeamName as received.
+           */
+          TeamName?: string | string[] | null;
+          /**
+           * Timestamp as received.
+           */
+          Timestamp?: string | string[] | null;
+          /**
+           * TokenObjectId as received.
+           */
+          TokenObjectId?: string | string[] | null;
+          /**
+           * TokenTenantId as received.
+           */
+          TokenTenantId?: string | string[] | null;
+          /**
+           * UniqueSharingId as received.
+           */
+          UniqueSharingId?: string | string[] | null;
+          /**
+           * UserAgent as received.
+           */
+          UserAgent?: string | string[] | null;
+          /**
+           * Entra account logon user domain (RecordType 9).
+           */
+          UserDomain?: string | string[] | null;
+          /**
+           * UPN or name of the acting user, original casing (also user.id).
+           */
+          UserId?: string | string[] | null;
+          /**
+           * UserIp as received.
+           */
+          UserIp?: string | string[] | null;
+          /**
+           * UserKey as received.
+           */
+          UserKey?: string | string[] | null;
+          /**
+           * UserServicePlan as received.
+           */
+          UserServicePlan?: string | string[] | null;
+          /**
+           * UserSharedWith as received.
+           */
+          UserSharedWith?: string | string[] | null;
+          /**
+           * UserType enum number kept as string (0 Regular, 2 Admin, 3 DCAdmin, 4 System, 5 Application, 6 ServicePrincipal, ... 10 Guest).
+           */
+          UserType?: string | string[] | null;
+          /**
+           * Verdict as received.
+           */
+          Verdict?: string | string[] | null;
+          /**
+           * Record schema version kept as string.
+           */
+          Version?: string | string[] | null;
+          /**
+           * WebId as received.
+           */
+          WebId?: string | string[] | null;
+          /**
+           * Workload as received (also event.provider).
+           */
+          Workload?: string | string[] | null;
+          /**
+           * WorkspaceId as received.
+           */
+          WorkspaceId?: string | string[] | null;
+          /**
+           * WorkspaceName as received.
+           */
+          WorkspaceName?: string | string[] | null;
+          /**
+           * YammerNetworkId as received.
+           */
+          YammerNetworkId?: string | string[] | null;
+          [k: string]:
+            | DynamicKeyword
+            | string
+            | string[]
+            | null
+            | {
+                [k: string]: unknown;
+              }
+            | {
+                [k: string]: unknown;
+              }[]
+            | {
+                /**
+                 * Actor id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Actor id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | {
+                [k: string]: DynamicKeyword;
+              }
+            | {
+                [k: string]: DynamicKeyword;
+              }[]
+            | {
+                /**
+                 * Subject of an affected item.
+                 */
+                Subject?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Subject of an affected item.
+                 */
+                Subject?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | {
+                /**
+                 * Entra session id.
+                 */
+                AADSessionId?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Entra session id.
+                 */
+                AADSessionId?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | {
+                /**
+                 * Device id (also device.id).
+                 */
+                Id?: string | string[] | null;
+                /**
+                 * Device compliance.
+                 */
+                IsCompliant?: string | string[] | null;
+                /**
+                 * All device property names.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * All device property values (detection rules query e.g. "False").
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Device id (also device.id).
+                 */
+                Id?: string | string[] | null;
+                /**
+                 * Device compliance.
+                 */
+                IsCompliant?: string | string[] | null;
+                /**
+                 * All device property names.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * All device property values (detection rules query e.g. "False").
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | {
+                /**
+                 * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
+                 */
+                RequestType?: string | string[] | null;
+                /**
+                 * Entra result detail, e.g. Redirect, Success.
+                 */
+                ResultStatusDetail?: string | string[] | null;
+                /**
+                 * User agent of the sign-in.
+                 */
+                UserAgent?: string | string[] | null;
+                /**
+                 * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
+                 */
+                additionalDetails?:
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | null;
+                [k: string]:
+                  | DynamicKeyword
+                  | string
+                  | string[]
+                  | null
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | undefined;
+              }
+            | {
+                /**
+                 * Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.
+                 */
+                RequestType?: string | string[] | null;
+                /**
+                 * Entra result detail, e.g. Redirect, Success.
+                 */
+                ResultStatusDetail?: string | string[] | null;
+                /**
+                 * User agent of the sign-in.
+                 */
+                UserAgent?: string | string[] | null;
+                /**
+                 * additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).
+                 */
+                additionalDetails?:
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | null;
+                [k: string]:
+                  | DynamicKeyword
+                  | string
+                  | string[]
+                  | null
+                  | {
+                      [k: string]: unknown;
+                    }
+                  | {
+                      [k: string]: unknown;
+                    }[]
+                  | undefined;
+              }[]
+            | boolean
+            | boolean[]
+            | number
+            | number[]
+            | {
+                /**
+                 * Property name.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * Property value.
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Property name.
+                 */
+                Name?: string | string[] | null;
+                /**
+                 * Property value.
+                 */
+                Value?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | {
+                /**
+                 * Cmdlet parameter AccessRights.
+                 */
+                AccessRights?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowFederatedUsers.
+                 */
+                AllowFederatedUsers?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowGuestUser.
+                 */
+                AllowGuestUser?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BlindCopyTo.
+                 */
+                BlindCopyTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BodyContainsWords.
+                 */
+                BodyContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter DeleteMessage.
+                 */
+                DeleteMessage?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Enabled.
+                 */
+                Enabled?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardAsAttachmentTo.
+                 */
+                ForwardAsAttachmentTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardTo.
+                 */
+                ForwardTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingAddress.
+                 */
+                ForwardingAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingSmtpAddress.
+                 */
+                ForwardingSmtpAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter GrantSendOnBehalfTo.
+                 */
+                GrantSendOnBehalfTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Identity.
+                 */
+                Identity?: string | string[] | null;
+                /**
+                 * Cmdlet parameter MoveToFolder.
+                 */
+                MoveToFolder?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectMessageTo.
+                 */
+                RedirectMessageTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectTo.
+                 */
+                RedirectTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectToRecipients.
+                 */
+                RedirectToRecipients?: string | string[] | null;
+                /**
+                 * Cmdlet parameter SubjectContainsWords.
+                 */
+                SubjectContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter WithinSizeRangeMinimum.
+                 */
+                WithinSizeRangeMinimum?: string | string[] | null;
+                /**
+                 * Cmdlet parameter _raw.
+                 */
+                _raw?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Cmdlet parameter AccessRights.
+                 */
+                AccessRights?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowFederatedUsers.
+                 */
+                AllowFederatedUsers?: string | string[] | null;
+                /**
+                 * Cmdlet parameter AllowGuestUser.
+                 */
+                AllowGuestUser?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BlindCopyTo.
+                 */
+                BlindCopyTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter BodyContainsWords.
+                 */
+                BodyContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter DeleteMessage.
+                 */
+                DeleteMessage?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Enabled.
+                 */
+                Enabled?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardAsAttachmentTo.
+                 */
+                ForwardAsAttachmentTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardTo.
+                 */
+                ForwardTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingAddress.
+                 */
+                ForwardingAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter ForwardingSmtpAddress.
+                 */
+                ForwardingSmtpAddress?: string | string[] | null;
+                /**
+                 * Cmdlet parameter GrantSendOnBehalfTo.
+                 */
+                GrantSendOnBehalfTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter Identity.
+                 */
+                Identity?: string | string[] | null;
+                /**
+                 * Cmdlet parameter MoveToFolder.
+                 */
+                MoveToFolder?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectMessageTo.
+                 */
+                RedirectMessageTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectTo.
+                 */
+                RedirectTo?: string | string[] | null;
+                /**
+                 * Cmdlet parameter RedirectToRecipients.
+                 */
+                RedirectToRecipients?: string | string[] | null;
+                /**
+                 * Cmdlet parameter SubjectContainsWords.
+                 */
+                SubjectContainsWords?: string | string[] | null;
+                /**
+                 * Cmdlet parameter WithinSizeRangeMinimum.
+                 */
+                WithinSizeRangeMinimum?: string | string[] | null;
+                /**
+                 * Cmdlet parameter _raw.
+                 */
+                _raw?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | {
+                /**
+                 * Chat has users of another tenant.
+                 */
+                HasForeignTenantUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has guest users.
+                 */
+                HasGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has other guest users.
+                 */
+                HasOtherGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has unauthenticated users.
+                 */
+                HasUnauthenticatedUsers?: boolean | boolean[] | null;
+                [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
+              }
+            | {
+                /**
+                 * Chat has users of another tenant.
+                 */
+                HasForeignTenantUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has guest users.
+                 */
+                HasGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has other guest users.
+                 */
+                HasOtherGuestUsers?: boolean | boolean[] | null;
+                /**
+                 * Chat has unauthenticated users.
+                 */
+                HasUnauthenticatedUsers?: boolean | boolean[] | null;
+                [k: string]: DynamicKeyword | boolean | boolean[] | null | undefined;
+              }[]
+            | {
+                /**
+                 * Target id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }
+            | {
+                /**
+                 * Target id.
+                 */
+                ID?: string | string[] | null;
+                /**
+                 * IdentityType number kept as string.
+                 */
+                Type?: string | string[] | null;
+                [k: string]: DynamicKeyword | string | string[] | null | undefined;
+              }[]
+            | undefined;
+        }[]
+      | null;
   };
   organization?: {
     /**

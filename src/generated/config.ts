@@ -6,6 +6,141 @@
 
 export type ContentType =
   'Audit.AzureActiveDirectory' | 'Audit.Exchange' | 'Audit.SharePoint' | 'Audit.General' | 'DLP.All';
+/**
+ * Where records go (see the output types below). Give either `output` or `outputs`, not both.
+ */
+export type Output = {
+  /**
+   * Output type.
+   */
+  type: 'file' | 'stdout' | 'elasticsearch' | 'opensearch' | 'http';
+  [k: string]: unknown;
+} & (OutputFile | OutputStdout | OutputElasticsearch | OutputHttp);
+/**
+ * Line format of each record. `raw`: the record exactly as the API sent it. `wazuh`: `{"integration":"office365","office365":{...record,"Subscription":"<content type>"}}`, the shape Wazuh's office365 rules match (read it with a `<localfile>` of `<log_format>json</log_format>`).
+ */
+export type OutputFormat = 'raw' | 'wazuh';
+/**
+ * Bulk-indexes every record into Elasticsearch (7.x, 8.x, 9.x) or OpenSearch (2.x, 3.x) as `{"message": "<raw record>"}` with `_id` = the record's Id and op_type `create`: a record sent twice is not doubled. The index template's default pipeline turns `message` into ECS (install it with `o365-audit setup`, or `setup_on_start`). Progress is committed only after the bulk response confirms every record.
+ */
+export type OutputElasticsearch = OutputElasticsearch1 & {
+  type: 'elasticsearch' | 'opensearch';
+  /**
+   * Name of this output in state and logs; defaults to the type.
+   */
+  name?: string;
+  /**
+   * Base URL of the cluster, e.g. `https://es.example.com:9200` (a path prefix behind a proxy is kept). Use `hosts` for several nodes.
+   */
+  url?: string;
+  /**
+   * Base URLs of several nodes; requests rotate over them and move on after a connection failure.
+   *
+   * @minItems 1
+   */
+  hosts?: [string, ...string[]];
+  /**
+   * API key, the base64 `id:api_key` form (the `encoded` value Elasticsearch returns), sent as `Authorization: ApiKey …`. Prefer `${ENV_VAR}` or the `_file` form.
+   */
+  api_key?: string;
+  /**
+   * File holding the API key.
+   */
+  api_key_file?: string;
+  /**
+   * User for basic authentication.
+   */
+  username?: string;
+  /**
+   * Password for basic authentication. Prefer `${ENV_VAR}` or the `_file` form.
+   */
+  password?: string;
+  /**
+   * File holding the password.
+   */
+  password_file?: string;
+  /**
+   * PEM file of extra CA certificates to trust for https (a self-signed cluster).
+   */
+  ca_file?: string;
+  /**
+   * Namespace part of the default index name `logs-o365.audit-<namespace>`: lower case letters, digits and `_` (no `-`).
+   */
+  namespace?: string;
+  /**
+   * Index, alias or data stream to write to; default `logs-o365.audit-<namespace>`.
+   */
+  index?: string;
+  /**
+   * Ingest pipeline to run instead of the index's default pipeline.
+   */
+  pipeline?: string;
+  /**
+   * Largest bulk request body, bytes.
+   */
+  batch_max_bytes?: number;
+  /**
+   * Most records per bulk request.
+   */
+  batch_max_docs?: number;
+  /**
+   * Longest time a partial batch waits before it is sent.
+   */
+  flush_interval?: string;
+  /**
+   * Records queued or in flight above which collection pauses (memory bound). Default: 4 × batch_max_bytes.
+   */
+  max_buffer_bytes?: number;
+  /**
+   * Longest wait for one bulk response.
+   */
+  request_timeout?: string;
+  /**
+   * Retries of a batch on 429, 5xx and connection errors, with exponential back-off, jitter and the server's Retry-After. When they run out, the commit waits and the batch is sent again at the next flush.
+   */
+  retry?: {
+    /**
+     * Attempts per batch, the first included.
+     */
+    max_attempts?: number;
+    /**
+     * Delay before the first retry; it doubles on each further attempt.
+     */
+    base_delay?: string;
+    /**
+     * Upper bound of one back-off delay (a longer Retry-After is honoured, up to 15 minutes).
+     */
+    max_delay?: string;
+  };
+  /**
+   * NDJSON file receiving records the cluster refuses for good (mapping or parse errors), each with status, reason and the raw record in `message`. Default `<state_dir>/dead-letter/<name>.ndjson`.
+   */
+  dead_letter_path?: string;
+  /**
+   * Install the index template and ingest pipelines (what `o365-audit setup` does) before the first write.
+   */
+  setup_on_start?: boolean;
+};
+export type OutputElasticsearch1 = {
+  [k: string]: unknown;
+};
+/**
+ * One output, chosen by `type`: `file` (NDJSON file, exactly-once across crashes), `stdout` (NDJSON on standard output), `elasticsearch` / `opensearch` (bulk create with `_id` = record Id) or `http` (batched POST). Each type accepts only its own keys.
+ */
+export type Output1 = {
+  /**
+   * Output type.
+   */
+  type: 'file' | 'stdout' | 'elasticsearch' | 'opensearch' | 'http';
+  [k: string]: unknown;
+} & Output2 & {
+    /**
+     * Output type.
+     */
+    type: 'file' | 'stdout' | 'elasticsearch' | 'opensearch' | 'http';
+    [k: string]: unknown;
+  } & Output2;
+export type Output2 = OutputFile | OutputStdout | OutputElasticsearch | OutputHttp;
 
 /**
  * Configuration of the o365-audit collector (YAML or JSON). Keys are snake_case; unknown keys are errors. String values may use `${ENV_VAR}` (write `$${` for a literal `${`). Relative paths are resolved against the folder of the config file.
@@ -41,7 +176,7 @@ export interface O365AuditConfigFile {
   state_dir?: string;
   output?: Output;
   /**
-   * Several outputs at once (each record goes to every output). Mutually exclusive with `output`.
+   * Several outputs at once: each record goes to every output, and progress is committed only once all of them have accepted it. Mutually exclusive with `output`; two outputs of one type need distinct `name`s.
    *
    * @minItems 1
    */
@@ -51,7 +186,7 @@ export interface O365AuditConfigFile {
    */
   window?: string;
   /**
-   * How far behind the cursor each poll lists again, to catch blobs Microsoft lists late. Records seen twice are dropped by their `Id`.
+   * How far behind the cursor each poll lists again, to catch blobs Microsoft lists late. It is also the de-duplication horizon: a record repeated in a blob created within this span of the first copy is dropped by its `Id`; copies further apart are delivered again (outputs that key documents on `Id` absorb them).
    */
   lookback?: string;
   /**
@@ -133,7 +268,7 @@ export interface Tenant {
      */
     certificate_file?: string;
     /**
-     * Hex SHA-1 thumbprint of the certificate as Entra shows it (40 hex digits; colons and spaces are ignored).
+     * Thumbprint of the certificate registered in Entra: hex SHA-1 as the portal shows it (40 digits) or SHA-256 (64 digits); colons and spaces are ignored.
      */
     thumbprint?: string;
   };
@@ -173,36 +308,123 @@ export interface Tenant {
   ca_file?: string;
 }
 /**
- * Where records go: one raw JSON record per line. Give either `output` or `outputs`, not both.
+ * Appends one record per line to `path`. The committed file length is stored with each checkpoint and the file is trimmed back to it on start, so records are written exactly once across crashes.
  */
-export interface Output {
+export interface OutputFile {
   /**
-   * Output type.
+   * `file`.
    */
-  type: 'file' | 'stdout';
+  type: 'file';
   /**
-   * For `file`: the NDJSON file to append to (required for `file`, not allowed for `stdout`).
+   * The NDJSON file to append to (relative to the config file's folder).
    */
-  path?: string;
+  path: string;
   /**
    * Name of this output in state and logs; defaults to the type. Needed when two outputs share a type.
    */
   name?: string;
+  format?: OutputFormat;
 }
 /**
- * One output. `file` appends NDJSON to `path` and is exactly-once across crashes; `stdout` writes NDJSON to standard output.
+ * Writes one record per line to standard output (logs and the summary go to stderr). If the reader goes away, the run ends cleanly; uncommitted records come again next run.
  */
-export interface Output1 {
+export interface OutputStdout {
   /**
-   * Output type.
+   * `stdout`.
    */
-  type: 'file' | 'stdout';
-  /**
-   * For `file`: the NDJSON file to append to (required for `file`, not allowed for `stdout`).
-   */
-  path?: string;
+  type: 'stdout';
   /**
    * Name of this output in state and logs; defaults to the type. Needed when two outputs share a type.
    */
   name?: string;
+  format?: OutputFormat;
+}
+/**
+ * POSTs batches of records to a URL: a Vector `http_server` source, a Fluent Bit `http` input, a Logstash `http` input. At-least-once: progress is committed only after a 2xx for every batch.
+ */
+export interface OutputHttp {
+  type: 'http';
+  /**
+   * Name of this output in state and logs; defaults to `http`.
+   */
+  name?: string;
+  /**
+   * Where to POST, e.g. `http://127.0.0.1:9880/o365.audit`.
+   */
+  url: string;
+  /**
+   * Line format of each record. `raw`: the record exactly as the API sent it. `wazuh`: `{"integration":"office365","office365":{...record,"Subscription":"<content type>"}}`, the shape Wazuh's office365 rules match (read it with a `<localfile>` of `<log_format>json</log_format>`).
+   */
+  format?: 'raw' | 'wazuh';
+  /**
+   * Body framing: `ndjson` (one record per line, `application/x-ndjson`) or `json_array` (one JSON array, `application/json`; Fluent Bit's http input wants this).
+   */
+  encoding?: 'ndjson' | 'json_array';
+  /**
+   * Extra request headers.
+   */
+  headers?: {
+    [k: string]: string;
+  };
+  /**
+   * User for basic authentication.
+   */
+  username?: string;
+  /**
+   * Password for basic authentication. Prefer `${ENV_VAR}` or the `_file` form.
+   */
+  password?: string;
+  /**
+   * File holding the password.
+   */
+  password_file?: string;
+  /**
+   * Token sent as `Authorization: Bearer …`. Prefer `${ENV_VAR}` or the `_file` form.
+   */
+  bearer_token?: string;
+  /**
+   * File holding the bearer token.
+   */
+  bearer_token_file?: string;
+  /**
+   * PEM file of extra CA certificates to trust for https.
+   */
+  ca_file?: string;
+  /**
+   * Largest request body, bytes (Fluent Bit's http input refuses bodies over its buffer_max_size, 4 MiB by default).
+   */
+  batch_max_bytes?: number;
+  /**
+   * Most records per request.
+   */
+  batch_max_docs?: number;
+  /**
+   * Longest time a partial batch waits before it is sent.
+   */
+  flush_interval?: string;
+  /**
+   * Records queued or in flight above which collection pauses (memory bound). Default: the larger of 4 × batch_max_bytes and 8 MiB.
+   */
+  max_buffer_bytes?: number;
+  /**
+   * Longest wait for one response.
+   */
+  request_timeout?: string;
+  /**
+   * Retries of a batch on 429, 5xx and connection errors, with exponential back-off, jitter and the server's Retry-After. When they run out, the commit waits and the batch is sent again at the next flush.
+   */
+  retry?: {
+    /**
+     * Attempts per batch, the first included.
+     */
+    max_attempts?: number;
+    /**
+     * Delay before the first retry; it doubles on each further attempt.
+     */
+    base_delay?: string;
+    /**
+     * Upper bound of one back-off delay (a longer Retry-After is honoured, up to 15 minutes).
+     */
+    max_delay?: string;
+  };
 }

@@ -728,9 +728,13 @@ export const auditDocumentSchema: SchemaObject = {
       "type": "object",
       "properties": {
         "audit": {
-          "description": "Fields of the Office 365 Management Activity API audit record.",
-          "x-es-type": "group",
-          "type": "object",
+          "description": "The Office 365 Management Activity API audit record. Keys not declared below (new Microsoft fields) are mapped dynamically as keyword, objects staying objects; the pipeline tests require every real key to be declared.",
+          "x-es-type": "object",
+          "type": [
+            "object",
+            "array",
+            "null"
+          ],
           "properties": {
             "AadAppId": {
               "description": "AadAppId as received.",
@@ -4731,6 +4735,4010 @@ export const auditDocumentSchema: SchemaObject = {
           },
           "additionalProperties": {
             "$ref": "#/definitions/dynamic_keyword"
+          },
+          "items": {
+            "type": "object",
+            "properties": {
+              "AadAppId": {
+                "description": "AadAppId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Actions": {
+                "description": "Automated investigation actions (AirInvestigation); JSON strings parsed. Open shape.",
+                "x-es-type": "flattened",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "object"
+                }
+              },
+              "Activity": {
+                "description": "Activity as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Actor": {
+                "description": "Entra audit actors [{ID, Type}] (Type is an IdentityType number kept as string).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "properties": {
+                  "ID": {
+                    "description": "Actor id.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "Type": {
+                    "description": "IdentityType number kept as string.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "ID": {
+                      "description": "Actor id.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "Type": {
+                      "description": "IdentityType number kept as string.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    }
+                  },
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "ActorContextId": {
+                "description": "ActorContextId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ActorInfoString": {
+                "description": "ActorInfoString as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ActorIpAddress": {
+                "description": "Entra actor IP as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ActorUserId": {
+                "description": "ActorUserId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ActorYammerUserId": {
+                "description": "ActorYammerUserId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "AdditionalData": {
+                "description": "Additional data [{Name, Value}].",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "AdditionalInfo": {
+                "description": "AdditionalInfo (Power BI and others), parsed from JSON text when sent as a string. Open shape; text that is not JSON is kept in _raw.",
+                "x-es-type": "flattened",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "object"
+                }
+              },
+              "AffectedItems": {
+                "description": "Exchange items affected by a group operation (Id, Subject, ParentFolder, InternetMessageId...).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "properties": {
+                  "Subject": {
+                    "description": "Subject of an affected item.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "Subject": {
+                      "description": "Subject of an affected item.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    }
+                  },
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "AirAdminActionSource": {
+                "description": "AirAdminActionSource as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "AirAdminActionType": {
+                "description": "AirAdminActionType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "AlertEntityId": {
+                "description": "AlertEntityId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "AlertId": {
+                "description": "AlertId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "AlertLinks": {
+                "description": "Alert links [{AlertLinkHref}].",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "AlertType": {
+                "description": "AlertType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "AppAccessContext": {
+                "description": "Application access context (AADSessionId, ClientAppId, ClientAppName, CorrelationId, UniqueTokenId, IssuedAtTime, DeviceId).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "properties": {
+                  "AADSessionId": {
+                    "description": "Entra session id.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "AADSessionId": {
+                      "description": "Entra session id.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    }
+                  },
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "AppId": {
+                "description": "AppId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ApplicationDisplayName": {
+                "description": "ApplicationDisplayName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ApplicationId": {
+                "description": "Entra application (client) id.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Approver": {
+                "description": "Approver as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "AttachmentData": {
+                "description": "Defender attachment verdicts [{FileName, FileType, FileVerdict, MalwareFamily, SHA256}].",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "AuthDetails": {
+                "description": "Defender mail authentication details [{Name, Value}].",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "AuthenticationType": {
+                "description": "AuthenticationType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "AzureActiveDirectoryEventType": {
+                "description": "AzureActiveDirectoryEventType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "BCLValue": {
+                "description": "BCLValue as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "BulkApprovalId": {
+                "description": "BulkApprovalId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Category": {
+                "description": "Category as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ChannelGuid": {
+                "description": "ChannelGuid as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ChannelName": {
+                "description": "ChannelName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ChannelType": {
+                "description": "ChannelType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ChatName": {
+                "description": "Teams chat name.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ChatThreadId": {
+                "description": "Teams chat thread id.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ClientAppId": {
+                "description": "Client application id.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ClientApplication": {
+                "description": "ClientApplication as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ClientIP": {
+                "description": "Client IP as received (any form; the cleaned address is in source.ip / client.ip).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ClientIPAddress": {
+                "description": "Exchange client IP as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ClientInfoString": {
+                "description": "ClientInfoString as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ClientMachineName": {
+                "description": "ClientMachineName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ClientProcessName": {
+                "description": "ClientProcessName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ClientRequestId": {
+                "description": "ClientRequestId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ClientVersion": {
+                "description": "ClientVersion as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "CmdletVersion": {
+                "description": "CmdletVersion as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Comments": {
+                "description": "Comments as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "CommunicationType": {
+                "description": "CommunicationType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Connector": {
+                "description": "Connector as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "CopilotEventData": {
+                "description": "Copilot interaction details (AppHost, Contexts, AccessedResources, Messages...).",
+                "x-es-type": "flattened",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "object"
+                }
+              },
+              "CorrelationId": {
+                "description": "CorrelationId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "CreationTime": {
+                "description": "CreationTime as received (UTC, no zone on the wire); parsed into @timestamp.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "CrossMailboxOperation": {
+                "description": "Whether an Exchange group operation spans mailboxes.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "CustomUniqueId": {
+                "description": "CustomUniqueId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Data": {
+                "description": "Alert payload (SecurityComplianceAlerts, AirInvestigation...), parsed from its JSON string (the duplicate AM/PM QueryTime of AirInvestigation removed first). Open shape; text that is not JSON is kept in _raw.",
+                "x-es-type": "flattened",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "object"
+                }
+              },
+              "DataType": {
+                "description": "DataType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "DatabaseType": {
+                "description": "DatabaseType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "DeepLinkUrl": {
+                "description": "DeepLinkUrl as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "DeliveryAction": {
+                "description": "DeliveryAction as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Description": {
+                "description": "Description as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "DestFolder": {
+                "description": "Exchange destination folder (Id, Path).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "DestinationFileExtension": {
+                "description": "DestinationFileExtension as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "DestinationFileName": {
+                "description": "DestinationFileName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "DestinationRelativeUrl": {
+                "description": "DestinationRelativeUrl as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "DetectionMethod": {
+                "description": "DetectionMethod as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "DetectionType": {
+                "description": "DetectionType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "DeviceProperties": {
+                "description": "Entra sign-in device properties keyed by Name (Id, DisplayName, OS, BrowserType, IsCompliant, TrustType...), plus the flat Name and Value lists of the original array.",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "properties": {
+                  "Id": {
+                    "description": "Device id (also device.id).",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "IsCompliant": {
+                    "description": "Device compliance.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "Name": {
+                    "description": "All device property names.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "Value": {
+                    "description": "All device property values (detection rules query e.g. \"False\").",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "Id": {
+                      "description": "Device id (also device.id).",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "IsCompliant": {
+                      "description": "Device compliance.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "Name": {
+                      "description": "All device property names.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "Value": {
+                      "description": "All device property values (detection rules query e.g. \"False\").",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    }
+                  },
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "Directionality": {
+                "description": "Directionality as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "EffectiveOrganization": {
+                "description": "EffectiveOrganization as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "EndTimeUtc": {
+                "description": "EndTimeUtc as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "EndpointMetaData": {
+                "description": "DLP endpoint metadata (SensitiveInformation, EnforcementMode, FileExtension, FileType, DeviceName...).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "EntityType": {
+                "description": "EntityType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ErrorCode": {
+                "description": "Entra STS logon error code (0 = success).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ErrorNumber": {
+                "description": "Entra error number.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "EventData": {
+                "description": "EventData as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "EventDeepLink": {
+                "description": "EventDeepLink as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "EventSource": {
+                "description": "EventSource as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ExceptionInfo": {
+                "description": "DLP exception information (a string is kept as Reason).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "ExchangeMetaData": {
+                "description": "DLP Exchange message metadata (MessageID, From, To, CC, BCC, Subject, Sent, RecipientCount...).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "Experience": {
+                "description": "Experience as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ExtendedProperties": {
+                "description": "Extended properties keyed by Name (from the [{Name, Value}] list), e.g. RequestType, ResultStatusDetail, UserAgent.",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "properties": {
+                  "RequestType": {
+                    "description": "Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "ResultStatusDetail": {
+                    "description": "Entra result detail, e.g. Redirect, Success.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "UserAgent": {
+                    "description": "User agent of the sign-in.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "additionalDetails": {
+                    "description": "additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).",
+                    "x-es-type": "flattened",
+                    "type": [
+                      "object",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "object"
+                    }
+                  }
+                },
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "RequestType": {
+                      "description": "Entra request type, e.g. OAuth2:Authorize, Cmsi:Cmsi.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "ResultStatusDetail": {
+                      "description": "Entra result detail, e.g. Redirect, Success.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "UserAgent": {
+                      "description": "User agent of the sign-in.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "additionalDetails": {
+                      "description": "additionalDetails parsed from its JSON string (keys such as User-Agent, DeviceId).",
+                      "x-es-type": "flattened",
+                      "type": [
+                        "object",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "object"
+                      }
+                    }
+                  },
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "ExternalAccess": {
+                "description": "True when the action was done by Microsoft datacenter staff, a service account or a delegated admin (\"True\"/\"False\" strings accepted).",
+                "x-es-type": "boolean",
+                "type": [
+                  "boolean",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "boolean"
+                }
+              },
+              "ExtraProperties": {
+                "description": "Teams extra properties [{Key, Value}].",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "FileSize": {
+                "description": "File size in bytes (numbers sent as strings, floats or E-notation are converted).",
+                "x-es-type": "long",
+                "type": [
+                  "integer",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "integer"
+                }
+              },
+              "FileSizeBytes": {
+                "description": "File size in bytes.",
+                "x-es-type": "long",
+                "type": [
+                  "integer",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "integer"
+                }
+              },
+              "FilteringDate": {
+                "description": "FilteringDate as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Folder": {
+                "description": "Exchange folder (Id, Path).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "Folders": {
+                "description": "Folders of an aggregated Exchange record (Id, Path, FolderItems[...]).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "GroupName": {
+                "description": "GroupName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Id": {
+                "description": "Record Id (also event.id and the document _id).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ImplicitShare": {
+                "description": "ImplicitShare as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "IncidentId": {
+                "description": "IncidentId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "InsightData": {
+                "description": "Insight data entries.",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "InsightId": {
+                "description": "InsightId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "InterSystemsId": {
+                "description": "InterSystemsId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "InternalLogonType": {
+                "description": "Exchange internal logon type number kept as string.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "InternetMessageId": {
+                "description": "InternetMessageId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "IntraSystemId": {
+                "description": "IntraSystemId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "InvestigationId": {
+                "description": "InvestigationId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "InvestigationName": {
+                "description": "InvestigationName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "InvestigationType": {
+                "description": "InvestigationType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "InvestigationUrn": {
+                "description": "InvestigationUrn as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "IsManagedDevice": {
+                "description": "Whether the device is managed.",
+                "x-es-type": "boolean",
+                "type": [
+                  "boolean",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "boolean"
+                }
+              },
+              "Item": {
+                "description": "Exchange item (Id, Subject, ParentFolder, Attachments, InternetMessageId, SizeInBytes, IsRecord...).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "ItemName": {
+                "description": "ItemName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ItemType": {
+                "description": "ItemType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "KesMailId": {
+                "description": "KesMailId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Language": {
+                "description": "Language as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "LastUpdateTimeUtc": {
+                "description": "LastUpdateTimeUtc as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "LatestDeliveryLocation": {
+                "description": "LatestDeliveryLocation as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ListId": {
+                "description": "ListId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ListItemUniqueId": {
+                "description": "ListItemUniqueId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ListTitle": {
+                "description": "ListTitle as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ListUrl": {
+                "description": "ListUrl as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "LoginStatus": {
+                "description": "Entra account logon status (0 = success).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "LogonError": {
+                "description": "Readable Entra logon error.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "LogonType": {
+                "description": "Exchange LogonType number kept as string.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "LogonUserDisplayName": {
+                "description": "LogonUserDisplayName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "LogonUserSid": {
+                "description": "LogonUserSid as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "MachineDomainInfo": {
+                "description": "MachineDomainInfo as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "MachineId": {
+                "description": "MachineId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "MailboxGuid": {
+                "description": "MailboxGuid as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "MailboxOwnerMasterAccountSid": {
+                "description": "MailboxOwnerMasterAccountSid as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "MailboxOwnerSid": {
+                "description": "MailboxOwnerSid as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "MailboxOwnerUPN": {
+                "description": "MailboxOwnerUPN as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Members": {
+                "description": "Teams members [{UPN, Role, DisplayName}] (flattened so that the whole list can be searched, as detection rules do).",
+                "x-es-type": "flattened",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "object"
+                }
+              },
+              "Message": {
+                "description": "Message text (a Message object goes to MessageObject).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "MessageDate": {
+                "description": "MessageDate as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "MessageId": {
+                "description": "MessageId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "MessageObject": {
+                "description": "Teams/Copilot Message when it is an object (a string Message stays in o365.audit.Message).",
+                "x-es-type": "flattened",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "object"
+                }
+              },
+              "MessageSizeInBytes": {
+                "description": "Teams message size in bytes (kept as string).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "MessageTime": {
+                "description": "MessageTime as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Messages": {
+                "description": "Messages of an aggregated Exchange or Teams record.",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "ModifiedProperties": {
+                "description": "Modified properties keyed by property Name (dots and spaces replaced by _), each holding NewValue and OldValue, e.g. Role_DisplayName.NewValue. Repeated names get a _<n> suffix; more than 500 entries set _truncated. A string is kept in _raw.",
+                "x-es-type": "flattened",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "object"
+                }
+              },
+              "ModifiedPropertyNames": {
+                "description": "Names of modified properties when ModifiedProperties is a plain list of names (Exchange item records).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Name": {
+                "description": "Alert title (alerts) or setting name (Teams settings).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "NetworkMessageId": {
+                "description": "NetworkMessageId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "NewValue": {
+                "description": "New setting value (Teams settings events).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "NonPIIParameters": {
+                "description": "NonPIIParameters as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ObjectDisplayName": {
+                "description": "ObjectDisplayName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ObjectId": {
+                "description": "Object of the operation: SharePoint URL, Exchange identity, Entra resource or target.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ObjectType": {
+                "description": "ObjectType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "OldValue": {
+                "description": "Old setting value (Teams settings events).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Operation": {
+                "description": "Operation as received (also event.action).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "OperationCount": {
+                "description": "Number of aggregated operations (ExchangeItemAggregated); numbers sent as strings or floats are converted.",
+                "x-es-type": "long",
+                "type": [
+                  "integer",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "integer"
+                }
+              },
+              "OperationId": {
+                "description": "OperationId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "OperationProperties": {
+                "description": "Operation properties [{Name, Value}] (Exchange aggregated records, Power BI), parsed from JSON text when sent as a string.",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "properties": {
+                  "Name": {
+                    "description": "Property name.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "Value": {
+                    "description": "Property value.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "Name": {
+                      "description": "Property name.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "Value": {
+                      "description": "Property value.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    }
+                  },
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "OrganizationId": {
+                "description": "OrganizationId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "OrganizationName": {
+                "description": "OrganizationName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "OriginalDeliveryLocation": {
+                "description": "OriginalDeliveryLocation as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "OriginatingServer": {
+                "description": "OriginatingServer as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "P1Sender": {
+                "description": "P1Sender as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "P1SenderDomain": {
+                "description": "P1SenderDomain as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "P2Sender": {
+                "description": "P2Sender as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "P2SenderDomain": {
+                "description": "P2SenderDomain as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Parameters": {
+                "description": "Cmdlet parameters keyed by Name (from the [{Name, Value}] list; dots and spaces in names become _; repeated names give a list; at most 200 names, then _truncated). A non-JSON string is kept in _raw.",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "properties": {
+                  "AccessRights": {
+                    "description": "Cmdlet parameter AccessRights.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "AllowFederatedUsers": {
+                    "description": "Cmdlet parameter AllowFederatedUsers.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "AllowGuestUser": {
+                    "description": "Cmdlet parameter AllowGuestUser.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "BlindCopyTo": {
+                    "description": "Cmdlet parameter BlindCopyTo.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "BodyContainsWords": {
+                    "description": "Cmdlet parameter BodyContainsWords.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "DeleteMessage": {
+                    "description": "Cmdlet parameter DeleteMessage.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "Enabled": {
+                    "description": "Cmdlet parameter Enabled.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "ForwardAsAttachmentTo": {
+                    "description": "Cmdlet parameter ForwardAsAttachmentTo.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "ForwardTo": {
+                    "description": "Cmdlet parameter ForwardTo.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "ForwardingAddress": {
+                    "description": "Cmdlet parameter ForwardingAddress.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "ForwardingSmtpAddress": {
+                    "description": "Cmdlet parameter ForwardingSmtpAddress.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "GrantSendOnBehalfTo": {
+                    "description": "Cmdlet parameter GrantSendOnBehalfTo.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "Identity": {
+                    "description": "Cmdlet parameter Identity.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "MoveToFolder": {
+                    "description": "Cmdlet parameter MoveToFolder.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "RedirectMessageTo": {
+                    "description": "Cmdlet parameter RedirectMessageTo.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "RedirectTo": {
+                    "description": "Cmdlet parameter RedirectTo.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "RedirectToRecipients": {
+                    "description": "Cmdlet parameter RedirectToRecipients.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "SubjectContainsWords": {
+                    "description": "Cmdlet parameter SubjectContainsWords.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "WithinSizeRangeMinimum": {
+                    "description": "Cmdlet parameter WithinSizeRangeMinimum.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "_raw": {
+                    "description": "Cmdlet parameter _raw.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "AccessRights": {
+                      "description": "Cmdlet parameter AccessRights.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "AllowFederatedUsers": {
+                      "description": "Cmdlet parameter AllowFederatedUsers.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "AllowGuestUser": {
+                      "description": "Cmdlet parameter AllowGuestUser.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "BlindCopyTo": {
+                      "description": "Cmdlet parameter BlindCopyTo.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "BodyContainsWords": {
+                      "description": "Cmdlet parameter BodyContainsWords.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "DeleteMessage": {
+                      "description": "Cmdlet parameter DeleteMessage.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "Enabled": {
+                      "description": "Cmdlet parameter Enabled.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "ForwardAsAttachmentTo": {
+                      "description": "Cmdlet parameter ForwardAsAttachmentTo.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "ForwardTo": {
+                      "description": "Cmdlet parameter ForwardTo.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "ForwardingAddress": {
+                      "description": "Cmdlet parameter ForwardingAddress.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "ForwardingSmtpAddress": {
+                      "description": "Cmdlet parameter ForwardingSmtpAddress.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "GrantSendOnBehalfTo": {
+                      "description": "Cmdlet parameter GrantSendOnBehalfTo.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "Identity": {
+                      "description": "Cmdlet parameter Identity.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "MoveToFolder": {
+                      "description": "Cmdlet parameter MoveToFolder.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "RedirectMessageTo": {
+                      "description": "Cmdlet parameter RedirectMessageTo.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "RedirectTo": {
+                      "description": "Cmdlet parameter RedirectTo.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "RedirectToRecipients": {
+                      "description": "Cmdlet parameter RedirectToRecipients.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "SubjectContainsWords": {
+                      "description": "Cmdlet parameter SubjectContainsWords.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "WithinSizeRangeMinimum": {
+                      "description": "Cmdlet parameter WithinSizeRangeMinimum.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "_raw": {
+                      "description": "Cmdlet parameter _raw.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    }
+                  },
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "ParticipantInfo": {
+                "description": "Teams chat participant info.",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "properties": {
+                  "HasForeignTenantUsers": {
+                    "description": "Chat has users of another tenant.",
+                    "x-es-type": "boolean",
+                    "type": [
+                      "boolean",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "boolean"
+                    }
+                  },
+                  "HasGuestUsers": {
+                    "description": "Chat has guest users.",
+                    "x-es-type": "boolean",
+                    "type": [
+                      "boolean",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "boolean"
+                    }
+                  },
+                  "HasOtherGuestUsers": {
+                    "description": "Chat has other guest users.",
+                    "x-es-type": "boolean",
+                    "type": [
+                      "boolean",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "boolean"
+                    }
+                  },
+                  "HasUnauthenticatedUsers": {
+                    "description": "Chat has unauthenticated users.",
+                    "x-es-type": "boolean",
+                    "type": [
+                      "boolean",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "boolean"
+                    }
+                  }
+                },
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "HasForeignTenantUsers": {
+                      "description": "Chat has users of another tenant.",
+                      "x-es-type": "boolean",
+                      "type": [
+                        "boolean",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "boolean"
+                      }
+                    },
+                    "HasGuestUsers": {
+                      "description": "Chat has guest users.",
+                      "x-es-type": "boolean",
+                      "type": [
+                        "boolean",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "boolean"
+                      }
+                    },
+                    "HasOtherGuestUsers": {
+                      "description": "Chat has other guest users.",
+                      "x-es-type": "boolean",
+                      "type": [
+                        "boolean",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "boolean"
+                      }
+                    },
+                    "HasUnauthenticatedUsers": {
+                      "description": "Chat has unauthenticated users.",
+                      "x-es-type": "boolean",
+                      "type": [
+                        "boolean",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "boolean"
+                      }
+                    }
+                  },
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "PhishConfidenceLevel": {
+                "description": "PhishConfidenceLevel as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Platform": {
+                "description": "Platform name; the numeric codes 0-5 are turned into Unknown/Windows/MacOS/iOS/Android/Web Browser.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Policy": {
+                "description": "Policy as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "PolicyAction": {
+                "description": "PolicyAction as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "PolicyDetails": {
+                "description": "DLP policies and rules that matched (PolicyId, PolicyName, Rules[RuleId, RuleName, Actions, Severity, ConditionsMatched...]).",
+                "x-es-type": "flattened",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "object"
+                }
+              },
+              "PolicyId": {
+                "description": "PolicyId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Recipients": {
+                "description": "Recipients as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "RecordType": {
+                "description": "RecordType number, kept as a string (its name is in event.code).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "RelativeUrl": {
+                "description": "RelativeUrl as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ReportMetadata": {
+                "description": "Teams user concern report metadata, parsed from its JSON string.",
+                "x-es-type": "flattened",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "object"
+                }
+              },
+              "RequestId": {
+                "description": "RequestId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "RescanResult": {
+                "description": "Defender rescan result (Id, RescanVerdict, Timestamp).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "ResultCount": {
+                "description": "ResultCount as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ResultStatus": {
+                "description": "ResultStatus as received (event.outcome has the normalised value).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "ResultStatusDetail": {
+                "description": "ResultStatusDetail as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "RunningTime": {
+                "description": "RunningTime as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Scope": {
+                "description": "Scope as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SearchQueryText": {
+                "description": "SharePoint search query text.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SecurityComplianceCenterEventType": {
+                "description": "SecurityComplianceCenterEventType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SendAsUserSmtp": {
+                "description": "SendAsUserSmtp as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SendOnBehalfOfUserSmtp": {
+                "description": "SendOnBehalfOfUserSmtp as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Sender": {
+                "description": "Sender when it is a string (a Sender object goes to SenderEntity).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SenderEntity": {
+                "description": "Teams message sender when Sender is an object (UPN, DisplayName, MRI, OrganizationId, UserObjectId).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "SenderIP": {
+                "description": "SenderIP as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SenderIp": {
+                "description": "SenderIp as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SensitiveInfoDetectionIsIncluded": {
+                "description": "Whether DLP detected values are included.",
+                "x-es-type": "boolean",
+                "type": [
+                  "boolean",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "boolean"
+                }
+              },
+              "SensitivityLabelEventData": {
+                "description": "Sensitivity label event data.",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "SessionId": {
+                "description": "SessionId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Severity": {
+                "description": "Severity as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SharePointMetaData": {
+                "description": "DLP SharePoint file metadata (From, FileName, FilePathUrl, FileOwner, SiteCollectionUrl, UniqueId, LastModifiedTime...).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "SharingType": {
+                "description": "SharingType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Site": {
+                "description": "Site as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SiteUrl": {
+                "description": "SiteUrl as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Source": {
+                "description": "Source as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SourceFileExtension": {
+                "description": "SourceFileExtension as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SourceFileName": {
+                "description": "SourceFileName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SourceName": {
+                "description": "SourceName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SourceRelativeUrl": {
+                "description": "SourceRelativeUrl as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "StartTime": {
+                "description": "StartTime as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "StartTimeUtc": {
+                "description": "StartTimeUtc as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Status": {
+                "description": "Status as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SubAirAdminActionTypeMail": {
+                "description": "SubAirAdminActionTypeMail as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Subject": {
+                "description": "Subject as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SubmissionConfidenceLevel": {
+                "description": "SubmissionConfidenceLevel as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SubmissionContentSubType": {
+                "description": "SubmissionContentSubType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SubmissionContentType": {
+                "description": "SubmissionContentType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SubmissionId": {
+                "description": "SubmissionId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SubmissionState": {
+                "description": "SubmissionState as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SubmissionType": {
+                "description": "SubmissionType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Submitter": {
+                "description": "Submitter as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SubmitterId": {
+                "description": "SubmitterId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SupportTicketId": {
+                "description": "SupportTicketId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "SystemOverrides": {
+                "description": "Defender system overrides [{Details, FinalOverride, Result, Source}].",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "Target": {
+                "description": "Entra audit targets [{ID, Type}] (Type is an IdentityType number kept as string).",
+                "x-es-type": "object",
+                "type": [
+                  "object",
+                  "array",
+                  "null"
+                ],
+                "properties": {
+                  "ID": {
+                    "description": "Target id.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "Type": {
+                    "description": "IdentityType number kept as string.",
+                    "x-es-type": "keyword",
+                    "type": [
+                      "string",
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "additionalProperties": {
+                  "$ref": "#/definitions/dynamic_keyword"
+                },
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "ID": {
+                      "description": "Target id.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    },
+                    "Type": {
+                      "description": "IdentityType number kept as string.",
+                      "x-es-type": "keyword",
+                      "type": [
+                        "string",
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    }
+                  },
+                  "additionalProperties": {
+                    "$ref": "#/definitions/dynamic_keyword"
+                  }
+                }
+              },
+              "TargetContextId": {
+                "description": "TargetContextId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "TargetUserId": {
+                "description": "TargetUserId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "TargetUserOrGroupName": {
+                "description": "TargetUserOrGroupName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "TargetUserOrGroupType": {
+                "description": "TargetUserOrGroupType as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "TargetYammerUserId": {
+                "description": "TargetYammerUserId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "TeamGuid": {
+                "description": "TeamGuid as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "TeamName": {
+                "description": "TeamName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Timestamp": {
+                "description": "Timestamp as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "TokenObjectId": {
+                "description": "TokenObjectId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "TokenTenantId": {
+                "description": "TokenTenantId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "UniqueSharingId": {
+                "description": "UniqueSharingId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "UserAgent": {
+                "description": "UserAgent as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "UserDomain": {
+                "description": "Entra account logon user domain (RecordType 9).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "UserId": {
+                "description": "UPN or name of the acting user, original casing (also user.id).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "UserIp": {
+                "description": "UserIp as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "UserKey": {
+                "description": "UserKey as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "UserServicePlan": {
+                "description": "UserServicePlan as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "UserSharedWith": {
+                "description": "UserSharedWith as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "UserType": {
+                "description": "UserType enum number kept as string (0 Regular, 2 Admin, 3 DCAdmin, 4 System, 5 Application, 6 ServicePrincipal, ... 10 Guest).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Verdict": {
+                "description": "Verdict as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Version": {
+                "description": "Record schema version kept as string.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "WebId": {
+                "description": "WebId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "Workload": {
+                "description": "Workload as received (also event.provider).",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "WorkspaceId": {
+                "description": "WorkspaceId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "WorkspaceName": {
+                "description": "WorkspaceName as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              },
+              "YammerNetworkId": {
+                "description": "YammerNetworkId as received.",
+                "x-es-type": "keyword",
+                "type": [
+                  "string",
+                  "array",
+                  "null"
+                ],
+                "items": {
+                  "type": "string"
+                }
+              }
+            },
+            "additionalProperties": {
+              "$ref": "#/definitions/dynamic_keyword"
+            }
           }
         }
       },
@@ -5491,7 +9499,7 @@ export const configSchema: SchemaObject = {
       "default": "./state"
     },
     "output": {
-      "description": "Where records go: one raw JSON record per line. Give either `output` or `outputs`, not both.",
+      "description": "Where records go (see the output types below). Give either `output` or `outputs`, not both.",
       "$ref": "#/definitions/output",
       "default": {
         "type": "file",
@@ -5499,7 +9507,7 @@ export const configSchema: SchemaObject = {
       }
     },
     "outputs": {
-      "description": "Several outputs at once (each record goes to every output). Mutually exclusive with `output`.",
+      "description": "Several outputs at once: each record goes to every output, and progress is committed only once all of them have accepted it. Mutually exclusive with `output`; two outputs of one type need distinct `name`s.",
       "type": "array",
       "minItems": 1,
       "items": {
@@ -5512,7 +9520,7 @@ export const configSchema: SchemaObject = {
       "default": "1h"
     },
     "lookback": {
-      "description": "How far behind the cursor each poll lists again, to catch blobs Microsoft lists late. Records seen twice are dropped by their `Id`.",
+      "description": "How far behind the cursor each poll lists again, to catch blobs Microsoft lists late. It is also the de-duplication horizon: a record repeated in a blob created within this span of the first copy is dropped by its `Id`; copies further apart are delivered again (outputs that key documents on `Id` absorb them).",
       "$ref": "#/definitions/duration",
       "default": "30m"
     },
@@ -5657,7 +9665,7 @@ export const configSchema: SchemaObject = {
               "minLength": 1
             },
             "thumbprint": {
-              "description": "Hex SHA-1 thumbprint of the certificate as Entra shows it (40 hex digits; colons and spaces are ignored).",
+              "description": "Thumbprint of the certificate registered in Entra: hex SHA-1 as the portal shows it (40 digits) or SHA-256 (64 digits); colons and spaces are ignored.",
               "type": "string",
               "pattern": "^[0-9A-Fa-f: ]{40,}$"
             }
@@ -5717,8 +9725,7 @@ export const configSchema: SchemaObject = {
     },
     "output": {
       "type": "object",
-      "description": "One output. `file` appends NDJSON to `path` and is exactly-once across crashes; `stdout` writes NDJSON to standard output.",
-      "additionalProperties": false,
+      "description": "One output, chosen by `type`: `file` (NDJSON file, exactly-once across crashes), `stdout` (NDJSON on standard output), `elasticsearch` / `opensearch` (bulk create with `_id` = record Id) or `http` (batched POST). Each type accepts only its own keys.",
       "required": [
         "type"
       ],
@@ -5728,11 +9735,49 @@ export const configSchema: SchemaObject = {
           "type": "string",
           "enum": [
             "file",
-            "stdout"
+            "stdout",
+            "elasticsearch",
+            "opensearch",
+            "http"
+          ]
+        }
+      },
+      "discriminator": {
+        "propertyName": "type"
+      },
+      "oneOf": [
+        {
+          "$ref": "#/definitions/output_file"
+        },
+        {
+          "$ref": "#/definitions/output_stdout"
+        },
+        {
+          "$ref": "#/definitions/output_elasticsearch"
+        },
+        {
+          "$ref": "#/definitions/output_http"
+        }
+      ]
+    },
+    "output_file": {
+      "type": "object",
+      "description": "Appends one record per line to `path`. The committed file length is stored with each checkpoint and the file is trimmed back to it on start, so records are written exactly once across crashes.",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "path"
+      ],
+      "properties": {
+        "type": {
+          "description": "`file`.",
+          "type": "string",
+          "enum": [
+            "file"
           ]
         },
         "path": {
-          "description": "For `file`: the NDJSON file to append to (required for `file`, not allowed for `stdout`).",
+          "description": "The NDJSON file to append to (relative to the config file's folder).",
           "type": "string",
           "minLength": 1
         },
@@ -5740,8 +9785,353 @@ export const configSchema: SchemaObject = {
           "description": "Name of this output in state and logs; defaults to the type. Needed when two outputs share a type.",
           "type": "string",
           "pattern": "^[A-Za-z0-9_.-]+$"
+        },
+        "format": {
+          "$ref": "#/definitions/output_format"
         }
       }
+    },
+    "output_stdout": {
+      "type": "object",
+      "description": "Writes one record per line to standard output (logs and the summary go to stderr). If the reader goes away, the run ends cleanly; uncommitted records come again next run.",
+      "additionalProperties": false,
+      "required": [
+        "type"
+      ],
+      "properties": {
+        "type": {
+          "description": "`stdout`.",
+          "type": "string",
+          "enum": [
+            "stdout"
+          ]
+        },
+        "name": {
+          "description": "Name of this output in state and logs; defaults to the type. Needed when two outputs share a type.",
+          "type": "string",
+          "pattern": "^[A-Za-z0-9_.-]+$"
+        },
+        "format": {
+          "$ref": "#/definitions/output_format"
+        }
+      }
+    },
+    "output_elasticsearch": {
+      "type": "object",
+      "description": "Bulk-indexes every record into Elasticsearch (7.x, 8.x, 9.x) or OpenSearch (2.x, 3.x) as `{\"message\": \"<raw record>\"}` with `_id` = the record's Id and op_type `create`: a record sent twice is not doubled. The index template's default pipeline turns `message` into ECS (install it with `o365-audit setup`, or `setup_on_start`). Progress is committed only after the bulk response confirms every record.",
+      "additionalProperties": false,
+      "required": [
+        "type"
+      ],
+      "properties": {
+        "type": {
+          "type": "string",
+          "enum": [
+            "elasticsearch",
+            "opensearch"
+          ]
+        },
+        "name": {
+          "description": "Name of this output in state and logs; defaults to the type.",
+          "type": "string",
+          "pattern": "^[A-Za-z0-9_.-]+$"
+        },
+        "url": {
+          "description": "Base URL of the cluster, e.g. `https://es.example.com:9200` (a path prefix behind a proxy is kept). Use `hosts` for several nodes.",
+          "type": "string",
+          "pattern": "^https?://"
+        },
+        "hosts": {
+          "description": "Base URLs of several nodes; requests rotate over them and move on after a connection failure.",
+          "type": "array",
+          "minItems": 1,
+          "items": {
+            "type": "string",
+            "pattern": "^https?://"
+          }
+        },
+        "api_key": {
+          "description": "API key, the base64 `id:api_key` form (the `encoded` value Elasticsearch returns), sent as `Authorization: ApiKey …`. Prefer `${ENV_VAR}` or the `_file` form.",
+          "type": "string",
+          "minLength": 1
+        },
+        "api_key_file": {
+          "description": "File holding the API key.",
+          "type": "string",
+          "minLength": 1
+        },
+        "username": {
+          "description": "User for basic authentication.",
+          "type": "string",
+          "minLength": 1
+        },
+        "password": {
+          "description": "Password for basic authentication. Prefer `${ENV_VAR}` or the `_file` form.",
+          "type": "string"
+        },
+        "password_file": {
+          "description": "File holding the password.",
+          "type": "string",
+          "minLength": 1
+        },
+        "ca_file": {
+          "description": "PEM file of extra CA certificates to trust for https (a self-signed cluster).",
+          "type": "string",
+          "minLength": 1
+        },
+        "namespace": {
+          "description": "Namespace part of the default index name `logs-o365.audit-<namespace>`: lower case letters, digits and `_` (no `-`).",
+          "type": "string",
+          "pattern": "^[a-z0-9_]{1,100}$",
+          "default": "default"
+        },
+        "index": {
+          "description": "Index, alias or data stream to write to; default `logs-o365.audit-<namespace>`.",
+          "type": "string",
+          "minLength": 1
+        },
+        "pipeline": {
+          "description": "Ingest pipeline to run instead of the index's default pipeline.",
+          "type": "string",
+          "minLength": 1
+        },
+        "batch_max_bytes": {
+          "description": "Largest bulk request body, bytes.",
+          "type": "integer",
+          "minimum": 1024,
+          "default": 5242880
+        },
+        "batch_max_docs": {
+          "description": "Most records per bulk request.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 100000,
+          "default": 1000
+        },
+        "flush_interval": {
+          "description": "Longest time a partial batch waits before it is sent.",
+          "$ref": "#/definitions/duration",
+          "default": "1s"
+        },
+        "max_buffer_bytes": {
+          "description": "Records queued or in flight above which collection pauses (memory bound). Default: 4 × batch_max_bytes.",
+          "type": "integer",
+          "minimum": 1024
+        },
+        "request_timeout": {
+          "description": "Longest wait for one bulk response.",
+          "$ref": "#/definitions/duration",
+          "default": "1m"
+        },
+        "retry": {
+          "description": "Retries of a batch on 429, 5xx and connection errors, with exponential back-off, jitter and the server's Retry-After. When they run out, the commit waits and the batch is sent again at the next flush.",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "max_attempts": {
+              "description": "Attempts per batch, the first included.",
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 8
+            },
+            "base_delay": {
+              "description": "Delay before the first retry; it doubles on each further attempt.",
+              "$ref": "#/definitions/duration",
+              "default": "1s"
+            },
+            "max_delay": {
+              "description": "Upper bound of one back-off delay (a longer Retry-After is honoured, up to 15 minutes).",
+              "$ref": "#/definitions/duration",
+              "default": "30s"
+            }
+          }
+        },
+        "dead_letter_path": {
+          "description": "NDJSON file receiving records the cluster refuses for good (mapping or parse errors), each with status, reason and the raw record in `message`. Default `<state_dir>/dead-letter/<name>.ndjson`.",
+          "type": "string",
+          "minLength": 1
+        },
+        "setup_on_start": {
+          "description": "Install the index template and ingest pipelines (what `o365-audit setup` does) before the first write.",
+          "type": "boolean",
+          "default": false
+        }
+      },
+      "not": {
+        "required": [
+          "url",
+          "hosts"
+        ]
+      },
+      "anyOf": [
+        {
+          "required": [
+            "url"
+          ]
+        },
+        {
+          "required": [
+            "hosts"
+          ]
+        }
+      ]
+    },
+    "output_http": {
+      "type": "object",
+      "description": "POSTs batches of records to a URL: a Vector `http_server` source, a Fluent Bit `http` input, a Logstash `http` input. At-least-once: progress is committed only after a 2xx for every batch.",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "url"
+      ],
+      "properties": {
+        "type": {
+          "type": "string",
+          "const": "http"
+        },
+        "name": {
+          "description": "Name of this output in state and logs; defaults to `http`.",
+          "type": "string",
+          "pattern": "^[A-Za-z0-9_.-]+$"
+        },
+        "url": {
+          "description": "Where to POST, e.g. `http://127.0.0.1:9880/o365.audit`.",
+          "type": "string",
+          "pattern": "^https?://"
+        },
+        "format": {
+          "description": "Line format of each record. `raw`: the record exactly as the API sent it. `wazuh`: `{\"integration\":\"office365\",\"office365\":{...record,\"Subscription\":\"<content type>\"}}`, the shape Wazuh's office365 rules match (read it with a `<localfile>` of `<log_format>json</log_format>`).",
+          "type": "string",
+          "enum": [
+            "raw",
+            "wazuh"
+          ],
+          "default": "raw"
+        },
+        "encoding": {
+          "description": "Body framing: `ndjson` (one record per line, `application/x-ndjson`) or `json_array` (one JSON array, `application/json`; Fluent Bit's http input wants this).",
+          "type": "string",
+          "enum": [
+            "ndjson",
+            "json_array"
+          ],
+          "default": "ndjson"
+        },
+        "headers": {
+          "description": "Extra request headers.",
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          }
+        },
+        "username": {
+          "description": "User for basic authentication.",
+          "type": "string",
+          "minLength": 1
+        },
+        "password": {
+          "description": "Password for basic authentication. Prefer `${ENV_VAR}` or the `_file` form.",
+          "type": "string"
+        },
+        "password_file": {
+          "description": "File holding the password.",
+          "type": "string",
+          "minLength": 1
+        },
+        "bearer_token": {
+          "description": "Token sent as `Authorization: Bearer …`. Prefer `${ENV_VAR}` or the `_file` form.",
+          "type": "string",
+          "minLength": 1
+        },
+        "bearer_token_file": {
+          "description": "File holding the bearer token.",
+          "type": "string",
+          "minLength": 1
+        },
+        "ca_file": {
+          "description": "PEM file of extra CA certificates to trust for https.",
+          "type": "string",
+          "minLength": 1
+        },
+        "batch_max_bytes": {
+          "description": "Largest request body, bytes (Fluent Bit's http input refuses bodies over its buffer_max_size, 4 MiB by default).",
+          "type": "integer",
+          "minimum": 1024,
+          "default": 1048576
+        },
+        "batch_max_docs": {
+          "description": "Most records per request.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 100000,
+          "default": 500
+        },
+        "flush_interval": {
+          "description": "Longest time a partial batch waits before it is sent.",
+          "$ref": "#/definitions/duration",
+          "default": "1s"
+        },
+        "max_buffer_bytes": {
+          "description": "Records queued or in flight above which collection pauses (memory bound). Default: the larger of 4 × batch_max_bytes and 8 MiB.",
+          "type": "integer",
+          "minimum": 1024
+        },
+        "request_timeout": {
+          "description": "Longest wait for one response.",
+          "$ref": "#/definitions/duration",
+          "default": "30s"
+        },
+        "retry": {
+          "description": "Retries of a batch on 429, 5xx and connection errors, with exponential back-off, jitter and the server's Retry-After. When they run out, the commit waits and the batch is sent again at the next flush.",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "max_attempts": {
+              "description": "Attempts per batch, the first included.",
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 8
+            },
+            "base_delay": {
+              "description": "Delay before the first retry; it doubles on each further attempt.",
+              "$ref": "#/definitions/duration",
+              "default": "1s"
+            },
+            "max_delay": {
+              "description": "Upper bound of one back-off delay (a longer Retry-After is honoured, up to 15 minutes).",
+              "$ref": "#/definitions/duration",
+              "default": "30s"
+            }
+          }
+        }
+      },
+      "not": {
+        "anyOf": [
+          {
+            "required": [
+              "username",
+              "bearer_token"
+            ]
+          },
+          {
+            "required": [
+              "username",
+              "bearer_token_file"
+            ]
+          }
+        ]
+      }
+    },
+    "output_format": {
+      "description": "Line format of each record. `raw`: the record exactly as the API sent it. `wazuh`: `{\"integration\":\"office365\",\"office365\":{...record,\"Subscription\":\"<content type>\"}}`, the shape Wazuh's office365 rules match (read it with a `<localfile>` of `<log_format>json</log_format>`).",
+      "type": "string",
+      "enum": [
+        "raw",
+        "wazuh"
+      ],
+      "default": "raw"
     }
   }
 };
