@@ -39,22 +39,36 @@ export interface StartEngineOptions {
   log?: (line: string) => void;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..', '..');
+/**
+ * The o365-audit package root: the nearest package.json named o365-audit above the running file,
+ * else above process.cwd(). Not import.meta.url alone: tsup bundles this file into dist/cli.js.
+ */
+export function enginePackageRoot(): string {
+  const starts = [dirname(fileURLToPath(import.meta.url)), process.cwd()];
+  for (const start of starts) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const pkg = join(dir, 'package.json');
+      try {
+        if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'o365-audit') return dir;
+      } catch {
+        // unreadable package.json: keep walking up
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  throw engineError('cannot find the o365-audit package root (package.json named o365-audit) above this file or the working folder', { from: starts.join(', ') });
+}
 
-const ENGINES = {
-  elasticsearch: {
-    pom: join(here, 'elasticsearch-7.10', 'pom.xml'),
-    launcher: join(here, 'ElasticsearchTestNode.java'),
-    configFile: 'elasticsearch.yml',
-  },
-  opensearch: {
-    pom: join(here, 'opensearch-2.19', 'pom.xml'),
-    launcher: join(here, 'OpenSearchTestNode.java'),
-    configFile: 'opensearch.yml',
-  },
-} as const;
-const GEOIP_MODULE_POM = join(here, 'elasticsearch-7.10', 'ingest-geoip', 'pom.xml');
+function engineFiles(kind: EngineKind): { pom: string; launcher: string; configFile: string } {
+  const here = join(enginePackageRoot(), 'scripts', 'search-engine');
+  const files = kind === 'elasticsearch'
+    ? { pom: join(here, 'elasticsearch-7.10', 'pom.xml'), launcher: join(here, 'ElasticsearchTestNode.java'), configFile: 'elasticsearch.yml' }
+    : { pom: join(here, 'opensearch-2.19', 'pom.xml'), launcher: join(here, 'OpenSearchTestNode.java'), configFile: 'opensearch.yml' };
+  for (const f of [files.pom, files.launcher]) if (!existsSync(f)) throw engineError(`starting ${kind}: ${f} is missing (the package ships scripts/search-engine)`, { path: f });
+  return files;
+}
+
+const geoipModulePom = (): string => join(enginePackageRoot(), 'scripts', 'search-engine', 'elasticsearch-7.10', 'ingest-geoip', 'pom.xml');
 
 // The runner copies its own config only when none exists, so ours wins. single-node stops the
 // node from probing (and handshaking with) other local clusters' transport ports; the disk
@@ -93,7 +107,7 @@ function run(cmd: string, args: string[], what: string): Promise<{ code: number;
 
 /** Resolves (once, cached by the pom's hash) the jars a pom depends on, with `mvn dependency:build-classpath`. */
 export async function resolveClasspath(pom: string, options: { mvn?: string; cacheDir?: string } = {}): Promise<string[]> {
-  const cacheDir = options.cacheDir ?? join(repoRoot, '.cache', 'search-engine');
+  const cacheDir = options.cacheDir ?? join(enginePackageRoot(), '.cache', 'search-engine');
   const hash = createHash('sha256').update(readFileSync(pom)).digest('hex').slice(0, 16);
   const cacheFile = join(cacheDir, `classpath-${basename(dirname(pom))}-${hash}.txt`);
   if (existsSync(cacheFile)) {
@@ -140,7 +154,7 @@ export async function freeHttpPort(): Promise<number> {
 async function installGeoipModule(home: string, options: StartEngineOptions): Promise<void> {
   // ES 7.10 loads modules from <home>/modules/<name> (jars + plugin-descriptor.properties) and
   // requires exactly GeoLite2-{ASN,City,Country}.mmdb next to them, or the node refuses to start.
-  const jars = await resolveClasspath(GEOIP_MODULE_POM, options);
+  const jars = await resolveClasspath(geoipModulePom(), options);
   const dir = join(home, 'modules', 'ingest-geoip');
   mkdirSync(dir, { recursive: true });
   for (const jar of jars) copyFileSync(jar, join(dir, basename(jar)));
@@ -187,7 +201,7 @@ async function waitForHealth(url: () => string, deadline: number, exited: () => 
 
 /** Starts one node and resolves when it is healthy. */
 export async function startEngine(options: StartEngineOptions): Promise<RunningEngine> {
-  const engine = ENGINES[options.kind];
+  const engine = engineFiles(options.kind);
   const log = options.log ?? (() => undefined);
   const java = options.java ?? (process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java');
   const javaCheck = await run(java, ['-version'], `starting ${options.kind}`);
