@@ -94,7 +94,7 @@ describe('CLI contract (end to end)', () => {
 
   it('demo runs the tour into its folder and passes its exactly-once check', async () => {
     const dir = tempDir();
-    const r = await runCli(['demo', '--dir', join(dir, 'demo-output'), '--tenants', '1', '--blobs', '3'], { timeoutMs: 240_000 });
+    const r = await runCli(['demo', '--dir', join(dir, 'demo-output'), '--tenants', '1', '--blobs', '3', '--no-elasticsearch'], { timeoutMs: 240_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Exactly-once check: OK/);
     expect(r.stdout).toMatch(/Sample lines:\n {2}\{/);
