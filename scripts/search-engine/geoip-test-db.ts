@@ -59,7 +59,9 @@ export function writeGeoipTestDatabases(dir: string): string[] {
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+// Run as a script only when this very file is the entry: bundled into dist/cli.js, import.meta.url
+// is the CLI's own, and argv[2] (a sub-command name) must not become a folder of test databases.
+if (import.meta.url.endsWith('/geoip-test-db.ts') && import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const out = process.argv[2];
   if (out === undefined) {
     process.stderr.write('usage: geoip-test-db.ts OUT_DIR\n');
