@@ -34,7 +34,8 @@ export async function benchEndToEnd(ctx: BenchContext, perBlob: number): Promise
     metrics: {
       records: result.records,
       expectedRecords: expected,
-      complete: result.records === expected && result.failedStreams === 0,
+      complete: result.records + result.duplicatesDropped === expected && result.failedStreams === 0,
+      duplicatesDropped: result.duplicatesDropped,
       wallSeconds: round(run.wallSeconds, 2),
       runSeconds: round(result.runSeconds, 2),
       recordsPerSecond: Math.round(rps),
@@ -42,6 +43,8 @@ export async function benchEndToEnd(ctx: BenchContext, perBlob: number): Promise
       cpuSecondsPerMillion: round(cpuPerM, 2),
       cpuUtilisation: round((run.usage?.cpuSeconds ?? 0) / run.wallSeconds, 2),
       peakRssMiB: peak,
+      heapUsedAtPeakMiB: result.memoryAtPeak['heapUsed'] ?? null,
+      externalAtPeakMiB: result.memoryAtPeak['external'] ?? null,
       bytesServedMiB: round(mb, 1),
       simulatorCpuSeconds: round(pass.simCpuSeconds, 2),
       retries: result.retries,
@@ -51,6 +54,7 @@ export async function benchEndToEnd(ctx: BenchContext, perBlob: number): Promise
     at: new Date().toISOString(),
   };
   if (pass.profile) out.profile = pass.profile;
+  if (result.streamErrors.length > 0) out.notes = result.streamErrors.map((e) => `stream error: ${e}`);
   return out;
 }
 

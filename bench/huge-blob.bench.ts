@@ -43,6 +43,8 @@ export async function benchHugeBlob(ctx: BenchContext): Promise<CaseResult> {
       mibPerSecond: round(blobMiB / run.wallSeconds, 1),
       cpuSecondsPerMillion: round((run.usage?.cpuSeconds ?? NaN) / (result.records / 1e6), 2),
       peakRssMiB: peak,
+      heapUsedAtPeakMiB: result.memoryAtPeak['heapUsed'] ?? null,
+      externalAtPeakMiB: result.memoryAtPeak['external'] ?? null,
       peakRssOverBlob: round(peak / blobMiB, 3),
       simulatorCpuSeconds: round(pass.simCpuSeconds, 2),
     },
@@ -51,5 +53,6 @@ export async function benchHugeBlob(ctx: BenchContext): Promise<CaseResult> {
     at: new Date().toISOString(),
   };
   if (pass.profile) out.profile = pass.profile;
+  if (result.streamErrors.length > 0) out.notes = result.streamErrors.map((e) => `stream error: ${e}`);
   return out;
 }

@@ -1,17 +1,178 @@
-// Item 5: the ingest pipeline's throughput on the embedded Elasticsearch (placeholder until the
-// engine launcher and pipelines are in; reports "not run" with the reason rather than a number).
+// Item 5: the ingest pipeline on Elasticsearch. The pipeline-test corpus (test/pipeline/test-*.json,
+// copies with fresh Ids) is bulk-indexed as the elasticsearch output sends it ({"message": raw},
+// create, _id = Id), once through the package's pipeline (installed by `setup`) and once through a
+// trivial pipeline (only the `json` processor), on the same node in the same run. Uses ES_URL when
+// set, else starts the embedded node (scripts/search-engine, needs java + mvn).
 
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { startEngine, type RunningEngine } from '../scripts/search-engine/engine-runner.js';
+import { setup } from '../src/integration/setup/setup.js';
+import { round } from './e2e.bench.js';
+import { repoRoot } from './lib/bundle.js';
 import type { BenchContext, CaseResult } from './lib/context.js';
 import { load } from './lib/machine.js';
 
-export async function benchPipeline(_ctx: BenchContext): Promise<CaseResult> {
+const BULK_DOCS = 500;
+const CONCURRENCY = 2;
+const TRIVIAL = 'o365-audit-bench-trivial';
+
+function corpus(): Array<Record<string, unknown>> {
+  const dir = join(repoRoot, 'test', 'pipeline');
+  const files = readdirSync(dir).filter((f) => /^test-.*\.json$/.test(f) && !f.endsWith('-expected.json')).sort();
+  return files.flatMap((f) => {
+    const events = (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { events?: Array<{ o365audit?: Record<string, unknown> }> }).events ?? [];
+    return events.flatMap((e) => (e.o365audit !== undefined && typeof e.o365audit === 'object' ? [e.o365audit] : []));
+  });
+}
+
+/** `n` bulk bodies of BULK_DOCS create actions each; Ids are unique per run and per copy. */
+function bulkBodies(records: Array<Record<string, unknown>>, docs: number, tag: string): string[] {
+  const bodies: string[] = [];
+  let body = '';
+  for (let i = 0; i < docs; i++) {
+    const rec = records[i % records.length] as Record<string, unknown>;
+    const id = `bench-${tag}-${i.toString(16).padStart(8, '0')}`;
+    const raw = JSON.stringify({ ...rec, Id: id });
+    body += `{"create":{"_id":${JSON.stringify(id)}}}\n{"message":${JSON.stringify(raw)}}\n`;
+    if ((i + 1) % BULK_DOCS === 0 || i === docs - 1) {
+      bodies.push(body);
+      body = '';
+    }
+  }
+  return bodies;
+}
+
+async function call(url: string, method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: string, ndjson = false): Promise<{ status: number; json: unknown }> {
+  const res = await request(`${url}${path}`, {
+    method,
+    ...(body !== undefined ? { body, headers: { 'content-type': ndjson ? 'application/x-ndjson' : 'application/json' } } : {}),
+  });
+  const text = await res.body.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text for the message
+  }
+  return { status: res.statusCode, json };
+}
+
+/** Sends the bodies with CONCURRENCY requests in flight; returns seconds and refused items. */
+async function bulkAll(url: string, path: string, bodies: string[]): Promise<{ seconds: number; refused: number; firstError?: string }> {
+  let next = 0;
+  let refused = 0;
+  let firstError: string | undefined;
+  const t0 = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < bodies.length) {
+      const body = bodies[next++] as string;
+      const r = await call(url, 'POST', path, body, true);
+      if (r.status >= 300) throw new Error(`bulk to ${path} failed with HTTP ${r.status}: ${JSON.stringify(r.json).slice(0, 300)}`);
+      const items = (r.json as { items?: Array<Record<string, { status: number; error?: unknown }>> }).items ?? [];
+      for (const it of items) {
+        const op = Object.values(it)[0];
+        if (op !== undefined && op.status >= 300) {
+          refused++;
+          firstError ??= JSON.stringify(op.error).slice(0, 300);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { seconds: (performance.now() - t0) / 1000, refused, ...(firstError !== undefined ? { firstError } : {}) };
+}
+
+function notRun(reason: string, before: number[]): CaseResult {
   return {
     name: 'pipeline',
     title: 'Ingest pipeline vs trivial pipeline (json only)',
-    notRun: 'not implemented yet',
+    notRun: reason,
     metrics: {},
     targets: [{ text: '>= 0.4x the trivial pipeline', holds: undefined }],
-    load: { before: load(), after: load() },
+    load: { before, after: load() },
     at: new Date().toISOString(),
   };
+}
+
+export async function benchPipeline(ctx: BenchContext): Promise<CaseResult> {
+  const before = load();
+  let engine: RunningEngine | undefined;
+  let url = process.env['ES_URL']?.replace(/\/+$/, '');
+  if (url === undefined || url === '') {
+    ctx.log('pipeline: starting the embedded Elasticsearch (set ES_URL to use a running node)');
+    try {
+      engine = await startEngine({ kind: 'elasticsearch', log: (l) => ctx.log(`es: ${l}`) });
+    } catch (err) {
+      return notRun(`the embedded Elasticsearch did not start: ${(err as Error).message.split('\n')[0] ?? ''}`, before);
+    }
+    url = engine.url;
+  }
+  const tag = Date.now().toString(36);
+  const stream = `logs-o365.audit-bench${tag}`;
+  const trivialIndex = `${TRIVIAL}-${tag}`;
+  try {
+    const installed = await setup({ url });
+    const put = await call(url, 'PUT', `/_ingest/pipeline/${TRIVIAL}`, JSON.stringify({ description: 'o365-audit bench: json only', processors: [{ json: { field: 'message', target_field: 'o365raw' } }] }));
+    if (put.status >= 300) throw new Error(`installing the trivial pipeline failed: HTTP ${put.status}`);
+    const records = corpus();
+    const perRound = ctx.quick ? 2_000 : 10_000;
+    const rounds = 2;
+    ctx.log(`pipeline: ${records.length} corpus records, ${rounds} x ${perRound.toLocaleString('en')} docs per pipeline, bulks of ${BULK_DOCS}, ${CONCURRENCY} in flight`);
+    // Warm-up (JIT, mappings, shard creation), not measured.
+    await bulkAll(url, `/${stream}/_bulk`, bulkBodies(records, BULK_DOCS * 2, `${tag}-wp`));
+    await bulkAll(url, `/${trivialIndex}/_bulk?pipeline=${TRIVIAL}`, bulkBodies(records, BULK_DOCS * 2, `${tag}-wt`));
+    let pSec = 0;
+    let tSec = 0;
+    let refusedPipeline = 0;
+    let refusedTrivial = 0;
+    const firstErrors: string[] = [];
+    // Alternate, so a burst of load elsewhere hits both sides alike.
+    for (let r = 0; r < rounds; r++) {
+      const t = await bulkAll(url, `/${trivialIndex}/_bulk?pipeline=${TRIVIAL}`, bulkBodies(records, perRound, `${tag}-t${r}`));
+      const p = await bulkAll(url, `/${stream}/_bulk`, bulkBodies(records, perRound, `${tag}-p${r}`));
+      tSec += t.seconds;
+      pSec += p.seconds;
+      refusedPipeline += p.refused;
+      refusedTrivial += t.refused;
+      if (firstErrors.length === 0 && p.firstError !== undefined) firstErrors.push(`package pipeline: ${p.firstError}`);
+      if (firstErrors.length < 2 && t.firstError !== undefined && !firstErrors.some((e) => e.startsWith('trivial'))) firstErrors.push(`trivial pipeline: ${t.firstError}`);
+    }
+    const docs = perRound * rounds;
+    const errors = await call(url, 'GET', `/${stream}/_count?q=event.kind:pipeline_error`);
+    const pRate = docs / pSec;
+    const tRate = docs / tSec;
+    const out: CaseResult = {
+      name: 'pipeline',
+      title: 'Ingest pipeline vs trivial pipeline (json only)',
+      metrics: {
+        engine: `${installed.cluster.distribution} ${installed.cluster.version}`,
+        geoip: installed.geoip,
+        corpusRecords: records.length,
+        docs,
+        docsPerSecond: Math.round(pRate),
+        trivialDocsPerSecond: Math.round(tRate),
+        ratioToTrivial: round(pRate / tRate, 2),
+        pipelineSeconds: round(pSec, 2),
+        trivialSeconds: round(tSec, 2),
+        refusedByPipeline: refusedPipeline,
+        refusedByTrivial: refusedTrivial,
+        pipelineErrorDocs: (errors.json as { count?: number }).count ?? null,
+        wallSeconds: round(pSec + tSec, 2),
+      },
+      targets: [{ text: '>= 0.4x the trivial pipeline', holds: pRate / tRate >= 0.4 }],
+      load: { before, after: load() },
+      at: new Date().toISOString(),
+    };
+    if (firstErrors.length > 0) out.notes = firstErrors.map((e) => `first refused item, ${e}`);
+    return out;
+  } catch (err) {
+    return notRun(`failed: ${(err as Error).message.slice(0, 300)}`, before);
+  } finally {
+    await call(url, 'DELETE', `/_data_stream/${stream}`).catch(() => undefined);
+    await call(url, 'DELETE', `/${stream}`).catch(() => undefined);
+    await call(url, 'DELETE', `/${trivialIndex}`).catch(() => undefined);
+    await engine?.stop();
+  }
 }

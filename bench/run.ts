@@ -82,10 +82,10 @@ try {
     try {
       const r = await fn(ctx);
       results.push(r);
-      log(`${name}: ${JSON.stringify(r.metrics)}`);
+      log(`${name}: ${JSON.stringify(r.metrics)}${r.notes !== undefined ? ` notes: ${r.notes.join(' | ')}` : ''}`);
     } catch (err) {
       log(`${name} failed: ${err instanceof Error ? err.message : String(err)}`);
-      results.push({ name, title: name, notRun: `failed: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`, metrics: {}, targets: [], load: { before: [], after: load() }, at: new Date().toISOString() });
+      results.push({ name, title: name, notRun: `failed: ${err instanceof Error ? err.message.slice(0, 2000) : String(err)}`, metrics: {}, targets: [], load: { before: [], after: load() }, at: new Date().toISOString() });
     }
   }
 } finally {

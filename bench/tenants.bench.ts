@@ -38,7 +38,8 @@ export async function benchTenants(ctx: BenchContext): Promise<CaseResult> {
       streams: tenants * 5,
       records: result.records,
       expectedRecords: expected,
-      complete: result.records === expected && result.failedStreams === 0,
+      complete: result.records + result.duplicatesDropped === expected && result.failedStreams === 0,
+      duplicatesDropped: result.duplicatesDropped,
       failedStreams: result.failedStreams,
       tenantsCompleted: done.length,
       wallSeconds: round(run.wallSeconds, 2),
@@ -46,6 +47,8 @@ export async function benchTenants(ctx: BenchContext): Promise<CaseResult> {
       recordsPerSecond: Math.round(result.records / run.wallSeconds),
       cpuSecondsPerMillion: round((run.usage?.cpuSeconds ?? NaN) / (result.records / 1e6), 2),
       peakRssMiB: peak,
+      heapUsedAtPeakMiB: result.memoryAtPeak['heapUsed'] ?? null,
+      externalAtPeakMiB: result.memoryAtPeak['external'] ?? null,
       fastestTenantSeconds: fastest,
       medianTenantSeconds: quantile(done, 0.5),
       slowestTenantSeconds: slowest,
@@ -61,5 +64,6 @@ export async function benchTenants(ctx: BenchContext): Promise<CaseResult> {
     at: new Date().toISOString(),
   };
   if (pass.profile) out.profile = pass.profile;
+  if (result.streamErrors.length > 0) out.notes = result.streamErrors.map((e) => `stream error: ${e}`);
   return out;
 }

@@ -13,6 +13,9 @@ export interface CollectorChildResult {
   records: number;
   blobs: number;
   failedStreams: number;
+  /** Up to 5 distinct errors of failed streams (code + message), for the report. */
+  streamErrors: string[];
+  duplicatesDropped: number;
   retries: number;
   /** collector.run() alone, seconds. */
   runSeconds: number;
@@ -21,6 +24,8 @@ export interface CollectorChildResult {
   /** tenantId -> seconds from run start to its last stream's last blob. */
   tenantDoneSeconds: Record<string, number>;
   usage: ChildUsage;
+  /** process.memoryUsage() (MiB) at the highest RSS sampled every 100 ms: where the peak lives. */
+  memoryAtPeak: Record<string, number>;
 }
 
 const configFile = process.argv[2];
@@ -34,6 +39,16 @@ const ctx = await loadContext(configFile);
 const runtime = buildCollectorOptions(ctx.config, { logger: toCollectorLogger(ctx.log) });
 const collector = createCollector(runtime.options);
 const lastBlob = new Map<string, number>();
+let memoryAtPeak: Record<string, number> = {};
+let peakRss = 0;
+const sampler = setInterval(() => {
+  // rss() alone is cheap; the full breakdown (it walks the heap spaces) only at a new high.
+  const rss = process.memoryUsage.rss();
+  if (rss <= peakRss * 1.02) return;
+  peakRss = rss;
+  memoryAtPeak = Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)]));
+}, 100);
+sampler.unref();
 const startCpu = ownUsage().cpuSeconds;
 const t0 = performance.now();
 collector.on('progress', (s) => lastBlob.set(s.tenantId, performance.now() - t0));
@@ -47,12 +62,15 @@ const result: CollectorChildResult = {
   records: summary.records,
   blobs: summary.blobs,
   failedStreams: summary.failedStreams,
+  streamErrors: [...new Set(summary.streams.flatMap((s) => (s.error === undefined ? [] : [`${s.error.code}: ${s.error.message}`])))].slice(0, 5),
+  duplicatesDropped: summary.duplicatesDropped,
   retries: summary.retries,
   runSeconds,
   startupCpuSeconds: startCpu,
   tenantDoneSeconds,
   usage: ownUsage(),
+  memoryAtPeak,
 };
 writeFileSync(out, JSON.stringify(result));
 // Keep-alive sockets must not hold the process open.
-process.exit(summary.failedStreams > 0 ? 1 : 0);
+process.exit(0);

@@ -58,7 +58,7 @@ export async function runChild<R extends { usage?: ChildUsage }>(o: ChildOptions
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (s: string) => {
-    stderr = (stderr + s).slice(-8000);
+    stderr = (stderr + s).slice(-20000);
   });
   let polled = 0;
   const poll = setInterval(() => {
@@ -82,7 +82,7 @@ export async function runChild<R extends { usage?: ChildUsage }>(o: ChildOptions
     result = undefined;
   }
   rmSync(resultFile, { force: true });
-  return { exitCode, signal, wallSeconds, usage: result?.usage, polledPeakRssMiB: Math.round(polled), result, stderrTail: stderr.slice(-2000), timedOut };
+  return { exitCode, signal, wallSeconds, usage: result?.usage, polledPeakRssMiB: Math.round(polled), result, stderrTail: stderr, timedOut };
 }
 
 /** For the child side: its own CPU and peak RSS, from the kernel's rusage. */
