@@ -5,9 +5,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { ELASTIC_CORPUS_DIR } from '../corpus/corpus.js';
 import { ENGINES, es, urlOf } from './setup-helpers.js';
 
-const CORPUS = process.env['O365_CORPUS_DIR'] ?? join(process.cwd(), '..', 'shared', 'corpus', 'elastic');
+const CORPUS = process.env['O365_CORPUS_DIR'] ?? ELASTIC_CORPUS_DIR;
 const run = Date.now().toString(36);
 
 function corpusRecords(): Array<Record<string, unknown>> {

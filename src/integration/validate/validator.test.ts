@@ -6,9 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { EcsFlat } from '@elastic/ecs';
 import { buildDocumentSchema, type EcsFieldDef } from '../../../scripts/gen-document-schema.js';
 import { readFieldsFiles } from '../../../scripts/gen-types.js';
+import { ELASTIC_CORPUS_DIR } from '../../../test/corpus/corpus.js';
 import { createValidator, pointerToField } from './validator.js';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = path.join(ELASTIC_CORPUS_DIR, '..');
 const ELASTIC = path.join(CORPUS, 'elastic');
 
 /**

@@ -1,11 +1,11 @@
 // Records for the shipping tests: real Office 365 records from the shared corpus (Elastic's
-// pipeline test inputs) when it is beside the repository, plus edge cases written here.
+// pipeline test inputs, copied into test/corpus), plus edge cases written here.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ELASTIC_CORPUS_DIR } from '../../../test/corpus/corpus.js';
 
-const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/elastic/', import.meta.url));
+const CORPUS = ELASTIC_CORPUS_DIR;
 
 /** Hand-made records with awkward text: escapes, astral characters, an integer beyond 64 bits. */
 export const EDGE_CASES = [
@@ -18,7 +18,7 @@ export const EDGE_CASES = [
 export function sampleRecords(limit = 60, edgeCases = true): string[] {
   const out = edgeCases ? [...EDGE_CASES] : [];
   const ids = new Set(out.map((r) => (JSON.parse(r) as { Id: string }).Id));
-  if (existsSync(CORPUS)) {
+  {
     for (const f of readdirSync(CORPUS).sort()) {
       if (!f.startsWith('test-') || f.endsWith('-expected.json')) continue;
       const doc = JSON.parse(readFileSync(join(CORPUS, f), 'utf8')) as { events?: Array<{ o365audit?: unknown; event?: { original?: string } }> };

@@ -1,19 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { WAZUH_EVENTS_FILE } from '../../../test/corpus/corpus.js';
 import { formatRecord, formatWazuh } from './format.js';
 
-// shared/ sits beside the repository (here and in CI).
-const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/wazuh/events.ndjson', import.meta.url));
+const CORPUS = WAZUH_EVENTS_FILE;
 const meta = { tenantId: 't', contentType: 'Audit.Exchange', contentId: 'c' };
 
 describe('formatWazuh', () => {
   it('gives every corpus record the shape Wazuh rules match, Subscription last', () => {
-    // Outside the project's workplace the shared corpus may be absent: then one known event.
-    const corpusLines = existsSync(CORPUS)
-      ? readFileSync(CORPUS, 'utf8').split('\n').filter((l) => l.trim() !== '')
-      : ['{"integration":"office365","office365":{"Workload":"Generic","Operation":"Rule","RecordType":"0","Id":"x"}}'];
-    expect(corpusLines.length).toBeGreaterThan(0);
+    const corpusLines = readFileSync(CORPUS, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    expect(corpusLines.length).toBe(128);
     for (const line of corpusLines) {
       const event = JSON.parse(line) as { integration: string; office365: Record<string, unknown> };
       const raw = JSON.stringify(event.office365);
