@@ -3,7 +3,7 @@
 // run summary. run({ once: true }) catches up to the `now` at its start; otherwise it polls until
 // the signal aborts, then flushes, commits and closes outputs and state.
 
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { ApiCounters } from '../api/types.js';
 import { OutputError } from '../errors.js';
 import type { Output } from '../outputs/types.js';
@@ -78,6 +78,9 @@ class CollectorImpl extends EventEmitter implements Collector {
     const { options } = this;
     const { logger, state, outputs } = options;
     const abort = new AbortController();
+    // Every queued blob download and API call of every stream listens on this one signal: with
+    // more than a few streams Node would warn of a "possible memory leak" that is none.
+    setMaxListeners(0, abort.signal);
     const onAbort = (): void => abort.abort(runOptions.signal?.reason);
     if (runOptions.signal?.aborted) abort.abort(runOptions.signal.reason);
     runOptions.signal?.addEventListener('abort', onAbort, { once: true });
