@@ -4,6 +4,7 @@
 // Also prints records/s of an uninterrupted run, through the proxy and straight to the node.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.js';
 import type { Simulator } from '../../src/simulator/types.js';
@@ -184,6 +185,6 @@ describe('simulator → collector → Elasticsearch (end to end, faults on)', ()
       expect(await count(base, index, true)).toBe(truth.size);
       lines.push(`${via === 'proxy' ? 'through the loopback proxy' : 'straight to the node'}: ${truth.size} records in ${secs.toFixed(1)} s = ${Math.round(truth.size / secs)} records/s`);
     }
-    console.log(`[e2e-collector-es] records/s end to end (collect --once wall time incl. CLI start-up, 2 tenants × 5 types):\n  ${lines.join('\n  ')}`);
+    console.log(`[e2e-collector-es] records/s end to end (collect --once wall time incl. CLI start-up, 2 tenants × 5 types, batch_max_docs 200, load average ${loadavg()[0]!.toFixed(1)}):\n  ${lines.join('\n  ')}`);
   }, 300_000);
 });
