@@ -142,6 +142,42 @@ describe('collector runs', () => {
     await expect(running).rejects.toMatchObject({ code: 'O365_ERR_OUTPUT' });
   });
 
+  it('a --once run that ends by itself waits for a slow but working output beyond the shutdown bound', async () => {
+    const api = new FakeManagementApi({ tenantId: 't', now: () => T0, subscriptions: { 'Audit.Exchange': 'enabled' } });
+    api.addBlob('Audit.Exchange', { contentId: 'b1', contentCreated: T0 - 10 * MIN, records: makeRecords('r', 10) });
+    let writes = 0;
+    let confirmed = 0;
+    const slowCluster: Output = {
+      name: 'slow',
+      async open() {},
+      write: () => void writes++,
+      mark: () => writes,
+      // Each flush takes 4x the shutdown bound, like a busy cluster indexing a backlog.
+      flushTo: async (m) => {
+        await tick(200);
+        confirmed = m as number;
+        return { confirmed };
+      },
+      async close() {},
+    };
+    const state = new MemoryStateStore();
+    const summary = await createCollector(
+      {
+        tenants: [{ tenantId: 't', contentTypes: ['Audit.Exchange'], api, settings: settings({ initialIntervalMs: HOUR }) }],
+        outputs: [slowCluster],
+        state,
+        intervalMs: 10,
+        commitIntervalMs: 1_000_000,
+        logger: new MemoryLogger(),
+        now: () => T0,
+      },
+      { shutdownTimeoutMs: 50 },
+    ).run({ once: true });
+    expect(summary.records).toBe(10);
+    expect(confirmed).toBe(10);
+    expect(state.snapshot().streams.get(streamKey('t', 'Audit.Exchange'))!.cursor).toBe(T0);
+  });
+
   it('bounds records in flight by output back-pressure', async () => {
     const api = new FakeManagementApi({ tenantId: 't', now: () => T0, subscriptions: { 'Audit.Exchange': 'enabled' } });
     for (let b = 0; b < 4; b++) api.addBlob('Audit.Exchange', { contentId: `b${b}`, contentCreated: T0 - 50 * MIN + b * MIN, records: makeRecords(`b${b}`, 50) });
