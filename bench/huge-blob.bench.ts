@@ -3,7 +3,7 @@
 // runs out of 1 GiB near a 68 MB blob (docs peer-elastic.md §7).
 
 import { round } from './e2e.bench.js';
-import { collectorPass } from './lib/collector-run.js';
+import { collectorPass, type CollectorPass } from './lib/collector-run.js';
 import type { BenchContext, CaseResult } from './lib/context.js';
 import { load } from './lib/machine.js';
 
@@ -14,9 +14,22 @@ export async function benchHugeBlob(ctx: BenchContext): Promise<CaseResult> {
   const before = load();
   const targetMiB = ctx.quick ? 64 : 512;
   ctx.log(`huge-blob: one blob of ~${targetMiB} MiB`);
-  const pass = await collectorPass(
+  // Peak RSS of one pass depends on when the GC runs relative to the commits: two passes, the
+  // higher peak is reported (and both are listed).
+  const passes = [];
+  for (let k = 0; k < 2; k++) passes.push(await hugePass(ctx, targetMiB, k));
+  const pass = passes.reduce((a, b) => (peakOf(b) > peakOf(a) ? b : a));
+  return hugeResult(ctx, pass, passes.map(peakOf), before);
+}
+
+function peakOf(p: CollectorPass): number {
+  return Math.max(p.run.usage?.peakRssMiB ?? 0, p.run.polledPeakRssMiB);
+}
+
+function hugePass(ctx: BenchContext, targetMiB: number, k: number): Promise<CollectorPass> {
+  return collectorPass(
     ctx,
-    'huge-blob',
+    `huge-blob-${k}`,
     {
       tenants: 1,
       contentTypes: ['Audit.General'],
@@ -27,10 +40,14 @@ export async function benchHugeBlob(ctx: BenchContext): Promise<CaseResult> {
       hugeBlobBytes: Math.round(targetMiB * 2 ** 20 * BYTES_PER_RECORD_SCALE),
     },
     { initialInterval: '2h' },
+    { profile: ctx.profile && k === 0 },
   );
+}
+
+function hugeResult(ctx: BenchContext, pass: CollectorPass, peaks: number[], before: number[]): CaseResult {
   const { run, result } = pass;
   const blobMiB = pass.simStats.bytesServed / 2 ** 20;
-  const peak = Math.max(run.usage?.peakRssMiB ?? 0, run.polledPeakRssMiB);
+  const peak = peakOf(pass);
   const out: CaseResult = {
     name: 'huge-blob',
     title: `One blob of ${Math.round(blobMiB)} MiB`,
@@ -43,6 +60,7 @@ export async function benchHugeBlob(ctx: BenchContext): Promise<CaseResult> {
       mibPerSecond: round(blobMiB / run.wallSeconds, 1),
       cpuSecondsPerMillion: round((run.usage?.cpuSeconds ?? NaN) / (result.records / 1e6), 2),
       peakRssMiB: peak,
+      peakRssPerPassMiB: peaks.join(' / '),
       heapUsedAtPeakMiB: result.memoryAtPeak['heapUsed'] ?? null,
       externalAtPeakMiB: result.memoryAtPeak['external'] ?? null,
       peakRssOverBlob: round(peak / blobMiB, 3),

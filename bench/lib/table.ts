@@ -2,7 +2,7 @@
 
 import type { CaseResult } from './context.js';
 
-export const COLUMNS = ['Case', 'Records', 'Time (s)', 'Records/s', 'CPU s / 1M rec', 'Peak RSS (MiB)', 'vs floor', 'Other', 'Targets'] as const;
+export const COLUMNS = ['Case', 'Records', 'Time (s)', 'Records/s', 'CPU s / 1M rec', 'Peak RSS (MiB)', 'vs floor (speed, CPU)', 'Other', 'Targets'] as const;
 
 function n(v: unknown, digits = 0): string {
   if (typeof v !== 'number' || !Number.isFinite(v)) return '-';
@@ -33,6 +33,7 @@ export function rows(results: CaseResult[]): string[][] {
     const m = r.metrics;
     const rate = r.name === 'pipeline' ? m['docsPerSecond'] : m['recordsPerSecond'];
     const ratio = m['ratioToFloor'];
+    const cpuRatio = m['cpuRatioToFloor'];
     return [
       r.title,
       n(m['records'] ?? m['docs']),
@@ -40,7 +41,7 @@ export function rows(results: CaseResult[]): string[][] {
       n(rate),
       n(m['cpuSecondsPerMillion'], 1),
       n(m['peakRssMiB']),
-      typeof ratio === 'number' ? `${n(ratio, 2)}x` : '',
+      typeof ratio === 'number' ? `${n(ratio, 2)}x, ${n(cpuRatio, 2)}x` : '',
       other(r),
       targets(r),
     ];
