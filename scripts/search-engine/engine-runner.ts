@@ -200,6 +200,17 @@ async function waitForHealth(url: () => string, deadline: number, exited: () => 
 }
 
 /** Starts one node and resolves when it is healthy. */
+/**
+ * Heap and JIT of the node. Default: C1-only JIT, because start-up on two shared cores is dominated
+ * by C2 compilation and tests need no peak speed. Benchmarks set O365_AUDIT_ENGINE_JAVA_OPTS (for
+ * example "-Xms1g -Xmx1g -XX:+UseParallelGC") to measure the node at full speed.
+ */
+export function engineJvmOptions(env: NodeJS.ProcessEnv = process.env): string[] {
+  const custom = env['O365_AUDIT_ENGINE_JAVA_OPTS']?.trim();
+  if (custom) return custom.split(/\s+/);
+  return ['-Xms256m', '-Xmx768m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
+}
+
 export async function startEngine(options: StartEngineOptions): Promise<RunningEngine> {
   const engine = engineFiles(options.kind);
   const log = options.log ?? (() => undefined);
@@ -222,9 +233,8 @@ export async function startEngine(options: StartEngineOptions): Promise<RunningE
   const logFile = join(home, 'runner.log');
   const logStream = createWriteStream(logFile);
   const tail: string[] = [];
-  // C1-only JIT: startup on two shared cores is dominated by C2 compilation; tests need no peak speed.
   const child = spawn(java, [
-    '-Xms256m', '-Xmx768m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', '-Dfile.encoding=UTF-8',
+    ...engineJvmOptions(), '-Djava.awt.headless=true', '-Dfile.encoding=UTF-8',
     '-cp', classpath.join(':'), engine.launcher,
     '-basePath', home, '-numOfNode', '1', '-baseHttpPort', String(port - 1), '-clusterName', `o365-audit-test-${process.pid}`,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
