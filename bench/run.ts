@@ -35,7 +35,7 @@ export interface BenchResults {
   cases: Record<string, CaseResult>;
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--only ${Object.keys(CASES).join(',')}] [--profile] [--no-write]`;
+const USAGE = `usage: npm run bench -- [--quick] [--only ${Object.keys(CASES).join(',')}] [--profile] [--no-write] [--timeout-minutes N] [--report-only]`;
 
 const { values } = parseArgs({
   options: {
@@ -44,11 +44,19 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     'timeout-minutes': { type: 'string', default: '6' },
+    'report-only': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (values['report-only']) {
+  // Regenerates docs/benchmarks.md from the last results (after editing bench/analysis.md).
+  const last = JSON.parse(readFileSync(join(benchDir, 'results', 'latest.json'), 'utf8')) as BenchResults;
+  writeFileSync(join(repoRoot, 'docs', 'benchmarks.md'), renderReport(last));
+  process.stdout.write(`${textTable(Object.values(last.cases))}\n`);
   process.exit(0);
 }
 const selected = values.only === undefined ? Object.keys(CASES) : values.only.split(',').map((s) => s.trim());

@@ -17,7 +17,7 @@ function other(r: CaseResult): string {
     case 'tenants':
       return `fairness ${n(m['fairness'], 2)} (tenant done ${n(m['fastestTenantSeconds'], 1)}-${n(m['slowestTenantSeconds'], 1)} s)`;
     case 'pipeline':
-      return `trivial ${n(m['trivialDocsPerSecond'])} docs/s; ratio ${n(m['ratioToTrivial'], 2)}`;
+      return `trivial ${n(m['trivialDocsPerSecond'])} docs/s: ratio ${n(m['ratioToTrivial'], 2)}; store-only ${n(m['storeOnlyDocsPerSecond'])} docs/s: ${n(m['ratioToStoreOnly'], 2)}`;
     default:
       return m['mibPerSecond'] === undefined ? '' : `${n(m['mibPerSecond'], 1)} MiB/s; ${n(m['cpuUtilisation'], 2)} cores`;
   }
