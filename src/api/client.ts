@@ -50,7 +50,7 @@ export interface ManagementApiOptions {
   useEnvProxy?: boolean;
   /** Extra CA certificates (PEM strings), added to Node's roots. */
   caCerts?: string[];
-  /** Connections per origin (default 8). */
+  /** Connections per origin of the pool shared by tenants with equal network settings (default 32). */
   maxConnections?: number;
   timeouts?: Partial<ApiTimeouts>;
   retry?: Partial<RetryPolicy>;
