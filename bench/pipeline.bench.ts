@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { startEngine, type RunningEngine } from '../scripts/search-engine/engine-runner.js';
+import { entryPipelineName } from '../src/integration/setup/pipelines.js';
 import { setup } from '../src/integration/setup/setup.js';
 import { round } from './e2e.bench.js';
 import { repoRoot } from './lib/bundle.js';
@@ -84,6 +85,44 @@ async function bulkAll(url: string, path: string, bodies: string[]): Promise<{ s
   return { seconds: (performance.now() - t0) / 1000, refused, ...(firstError !== undefined ? { firstError } : {}) };
 }
 
+interface ProcessorStat {
+  type?: string;
+  stats?: { count?: number; time_in_millis?: number };
+}
+
+/**
+ * The node's own profile of the package's pipelines (`_nodes/stats/ingest`): self time per
+ * sub-pipeline and the processors that took longest, excluding `pipeline` processors (their time is
+ * the called pipeline's). Cumulative since the node started: warm-up included.
+ */
+async function ingestProfile(url: string, prefix: string): Promise<string[]> {
+  const r = await call(url, 'GET', '/_nodes/stats/ingest?filter_path=nodes.*.ingest.pipelines');
+  const nodes = (r.json as { nodes?: Record<string, { ingest?: { pipelines?: Record<string, { time_in_millis?: number; processors?: Array<Record<string, ProcessorStat>> }> } }> }).nodes ?? {};
+  const selfByPipeline = new Map<string, number>();
+  const procs: Array<{ where: string; ms: number }> = [];
+  for (const node of Object.values(nodes)) {
+    for (const [name, p] of Object.entries(node.ingest?.pipelines ?? {})) {
+      if (!name.startsWith(prefix)) continue;
+      const short = name.slice(prefix.length).replace(/^-/, '') || 'default';
+      (p.processors ?? []).forEach((entry, i) => {
+        for (const [key, st] of Object.entries(entry)) {
+          // A `pipeline` processor may be wrapped (conditional, compound with on_failure): its key
+          // still names it, and its time is the called pipeline's.
+          if (st.type === 'pipeline' || key.startsWith('pipeline:') || /CompoundProcessor-pipeline_/.test(key)) continue;
+          const ms = st.stats?.time_in_millis ?? 0;
+          selfByPipeline.set(short, (selfByPipeline.get(short) ?? 0) + ms);
+          procs.push({ where: `${short}#${i} ${key}`, ms });
+        }
+      });
+    }
+  }
+  const total = [...selfByPipeline.values()].reduce((a, b) => a + b, 0) || 1;
+  const pct = (ms: number): string => `${Math.round((ms / total) * 1000) / 10}%`;
+  const pipes = [...selfByPipeline.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, ms]) => `${n} ${pct(ms)}`);
+  const top = procs.sort((a, b) => b.ms - a.ms).slice(0, 10).map((x) => `${x.where} ${pct(x.ms)}`);
+  return [`ingest self time by sub-pipeline (node stats, ${total} ms): ${pipes.join(', ')}`, `slowest processors: ${top.join(', ')}`];
+}
+
 function notRun(reason: string, before: number[]): CaseResult {
   return {
     name: 'pipeline',
@@ -102,6 +141,9 @@ export async function benchPipeline(ctx: BenchContext): Promise<CaseResult> {
   let url = process.env['ES_URL']?.replace(/\/+$/, '');
   if (url === undefined || url === '') {
     ctx.log('pipeline: starting the embedded Elasticsearch (set ES_URL to use a running node)');
+    // The launcher's defaults favour a fast start (C1-only JIT, small heap); measure at full speed
+    // unless the caller chose other options.
+    process.env['O365_AUDIT_ENGINE_JAVA_OPTS'] ??= '-Xms1g -Xmx1g -XX:+UseParallelGC';
     try {
       engine = await startEngine({ kind: 'elasticsearch', log: (l) => ctx.log(`es: ${l}`) });
     } catch (err) {
@@ -136,7 +178,7 @@ export async function benchPipeline(ctx: BenchContext): Promise<CaseResult> {
     const refused: Record<Side, number> = { pipeline: 0, trivial: 0, storeOnly: 0 };
     const firstErrors: string[] = [];
     // Warm-up (JIT, mappings, shard creation), not measured.
-    for (const [side, path] of Object.entries(sides)) await bulkAll(url, path, bulkBodies(records, BULK_DOCS * 2, `${tag}-w${side}`));
+    for (const [side, path] of Object.entries(sides)) await bulkAll(url, path, bulkBodies(records, BULK_DOCS * 6, `${tag}-w${side}`));
     // Alternate, so a burst of load elsewhere hits every side alike.
     for (let r = 0; r < rounds; r++) {
       for (const [side, path] of Object.entries(sides) as Array<[Side, string]>) {
@@ -156,6 +198,7 @@ export async function benchPipeline(ctx: BenchContext): Promise<CaseResult> {
       title: 'Ingest pipeline vs trivial pipeline (json only)',
       metrics: {
         engine: `${installed.cluster.distribution} ${installed.cluster.version}`,
+        jvmOptions: engine === undefined ? 'external node (ES_URL)' : (process.env['O365_AUDIT_ENGINE_JAVA_OPTS'] ?? ''),
         geoip: installed.geoip,
         corpusRecords: records.length,
         docs,
@@ -177,7 +220,7 @@ export async function benchPipeline(ctx: BenchContext): Promise<CaseResult> {
       load: { before, after: load() },
       at: new Date().toISOString(),
     };
-    if (firstErrors.length > 0) out.notes = firstErrors.map((e) => `first refused item, ${e}`);
+    out.notes = [...(await ingestProfile(url, entryPipelineName(installed.version)).catch((e: unknown) => [`ingest profile unavailable: ${(e as Error).message}`])), ...firstErrors.map((e) => `first refused item, ${e}`)];
     return out;
   } catch (err) {
     return notRun(`failed: ${(err as Error).message.slice(0, 300)}`, before);
