@@ -3,31 +3,11 @@
 
 import { resolve } from 'node:path';
 import { durationMs, normaliseRetry, secret, type OutputFileReader, type RawRetry } from '../http/config.js';
+import type { OutputElasticsearch } from '../../generated/config.js';
 import type { ElasticsearchOutputConfig } from './es-output.js';
 
-export interface RawElasticsearchOutput {
-  type: 'elasticsearch' | 'opensearch';
-  name?: string;
-  url?: string;
-  hosts?: string[];
-  api_key?: string;
-  api_key_file?: string;
-  username?: string;
-  password?: string;
-  password_file?: string;
-  ca_file?: string;
-  namespace?: string;
-  index?: string;
-  pipeline?: string;
-  batch_max_bytes?: number;
-  batch_max_docs?: number;
-  flush_interval?: string;
-  max_buffer_bytes?: number;
-  request_timeout?: string;
-  retry?: RawRetry;
-  dead_letter_path?: string;
-  setup_on_start?: boolean;
-}
+// The user's keys come from the config schema: its generated type is the one definition.
+export type RawElasticsearchOutput = OutputElasticsearch;
 
 export function normaliseElasticsearchOutput(raw: RawElasticsearchOutput, files: OutputFileReader): ElasticsearchOutputConfig {
   return {

@@ -1,38 +1,15 @@
 // From the user's snake_case output entry (already checked against schemas/outputs.fragment.json)
 // to the camelCase config of the http output. Called by src/config/load.ts at the edge.
 
+import type { OutputHttp } from '../../generated/config.js';
 import { resolve } from 'node:path';
 import { parseDuration } from '../../config/duration.js';
-import type { RecordFormat } from '../wazuh/format.js';
 import type { HttpOutputConfig } from './http-output.js';
 import type { RetryPolicy } from './backoff.js';
 
-export interface RawRetry {
-  max_attempts?: number;
-  base_delay?: string;
-  max_delay?: string;
-}
-
-export interface RawHttpOutput {
-  type: 'http';
-  name?: string;
-  url: string;
-  format?: RecordFormat;
-  encoding?: 'ndjson' | 'json_array';
-  headers?: Record<string, string>;
-  username?: string;
-  password?: string;
-  password_file?: string;
-  bearer_token?: string;
-  bearer_token_file?: string;
-  ca_file?: string;
-  batch_max_bytes?: number;
-  batch_max_docs?: number;
-  flush_interval?: string;
-  max_buffer_bytes?: number;
-  request_timeout?: string;
-  retry?: RawRetry;
-}
+// The user's keys come from the config schema: its generated types are the one definition.
+export type RawHttpOutput = OutputHttp;
+export type RawRetry = NonNullable<OutputHttp['retry']>;
 
 /** How the normalisers read referenced files: `key` is the output's key (`ca_file`), for messages. */
 export interface OutputFileReader {
