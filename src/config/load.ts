@@ -50,27 +50,58 @@ export async function loadConfigFile(file: string, options: LoadOptions = {}): P
 /** Validates config text; relative paths resolve against `dirname(file)` (default: the cwd). */
 export function loadConfigText(text: string, options: LoadOptions & { file?: string } = {}): AppConfig {
   const file = options.file ?? '';
-  const baseDir = file ? dirname(file) : process.cwd();
   const src = parseSource(text);
-  const fail = (issues: ConfigIssue[]) => new ConfigValidationError(issues.map((i) => ({ ...i, message: scrub(i.message) })), file || undefined);
-  if (src.issues.length > 0) throw fail(src.issues);
+  if (src.issues.length > 0) throw invalid(src.issues, file);
+  return loadParsed(src.value, src.lineOf, file ? dirname(file) : process.cwd(), file, options);
+}
 
+export interface ObjectLoadOptions extends LoadOptions {
+  /** Folder that relative paths (`client_secret_file`, `ca_file`, `state_dir`, …) resolve against (default: the cwd). */
+  baseDir?: string;
+}
+
+/**
+ * Validates a config given as an object, with the same snake_case schema as the file (for
+ * embedding: a shipper that keeps its settings elsewhere). Same checks, same `${ENV}` interpolation
+ * in string values, same referenced files; errors name the key path (there is no line).
+ */
+export function loadConfigObject(value: unknown, options: ObjectLoadOptions = {}): AppConfig {
+  return loadParsed(value, () => undefined, resolve(options.baseDir ?? process.cwd()), '', options);
+}
+
+/** A config object (see loadConfigObject) or the path of a config file (see loadConfigFile). */
+export type ConfigSource = string | O365AuditConfigFile;
+
+/** Loads a config from a file path or an object: the embedding API's single entry. */
+export async function loadConfig(source: ConfigSource | Record<string, unknown>, options: ObjectLoadOptions = {}): Promise<AppConfig> {
+  if (typeof source === 'string') return loadConfigFile(source, options);
+  if (source === null || typeof source !== 'object' || Array.isArray(source)) {
+    throw new ConfigValidationError([{ path: '', message: `the config must be an object or the path of a config file, not ${source === null ? 'null' : Array.isArray(source) ? 'an array' : typeof source}` }]);
+  }
+  return loadConfigObject(source, options);
+}
+
+function invalid(issues: ConfigIssue[], file: string): ConfigValidationError {
+  return new ConfigValidationError(issues.map((i) => ({ ...i, message: scrub(i.message) })), file || undefined);
+}
+
+function loadParsed(parsed: unknown, lineOf: (p: KeyPath) => number | undefined, baseDir: string, file: string, options: LoadOptions): AppConfig {
   const issues: ConfigIssue[] = [];
   const env = options.env ?? process.env;
-  const value = interpolateEnv(src.value, options.withoutSecrets ? lenientEnv(env) : env, issues);
+  const value = interpolateEnv(parsed, options.withoutSecrets ? lenientEnv(env) : env, issues);
   // A key whose variable is unset already has its issue; "must not be empty" on top adds nothing.
   const envPaths = new Set(issues.map((i) => i.path));
   for (const raw of validateConfigValue(value)) {
     const path = formatPath(raw.keyPath);
-    if (!envPaths.has(path)) issues.push({ path, message: raw.message, hint: raw.hint, line: src.lineOf(raw.keyPath) });
+    if (!envPaths.has(path)) issues.push({ path, message: raw.message, hint: raw.hint, line: lineOf(raw.keyPath) });
   }
-  for (const i of issues) i.line ??= src.lineOf(pathSegments(i.path));
+  for (const i of issues) i.line ??= lineOf(pathSegments(i.path));
   issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  if (issues.length > 0) throw fail(issues);
+  if (issues.length > 0) throw invalid(issues, file);
 
-  const files = new FileReader(baseDir, src.lineOf, options.withoutSecrets === true);
+  const files = new FileReader(baseDir, lineOf, options.withoutSecrets === true);
   const config = normalise(value as RawConfig, baseDir, files, file);
-  if (files.issues.length > 0) throw fail(files.issues);
+  if (files.issues.length > 0) throw invalid(files.issues, file);
   return deepFreeze(config);
 }
 
