@@ -60,7 +60,12 @@ export function buildCollectorOptions(config: AppConfig, build: BuildOptions): B
       };
     });
     outputs = createConfiguredOutputs(config.outputs, { context: build.outputContext ?? {}, logger: build.logger, stateDir: config.stateDir });
-    const state = build.state ?? new FileStateStore(config.stateDir);
+    const state =
+      build.state ??
+      new FileStateStore(config.stateDir, {
+        onStaleLock: (lock, previous) =>
+          build.logger.warn({ lock, previousPid: previous?.pid, previousHost: previous?.host }, 'took over the lock of a collector that is no longer running'),
+      });
     const options: CollectorOptions = {
       tenants,
       outputs,

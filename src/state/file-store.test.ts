@@ -128,10 +128,10 @@ describe('FileStateStore', () => {
 
   it('refuses a state directory locked by a live collector and takes over a stale lock', async () => {
     const s = await reopen();
-    await expect(new FileStateStore(dir).load()).rejects.toMatchObject({ code: 'O365_ERR_STATE' });
+    await expect(new FileStateStore(dir).load()).rejects.toMatchObject({ code: 'O365_ERR_LOCKED' });
     await s.close();
     await writeFile(join(dir, 'lock'), JSON.stringify({ pid: process.ppid }));
-    await expect(new FileStateStore(dir).load()).rejects.toMatchObject({ code: 'O365_ERR_STATE', message: expect.stringContaining(String(process.ppid)) });
+    await expect(new FileStateStore(dir).load()).rejects.toMatchObject({ code: 'O365_ERR_LOCKED', message: expect.stringContaining(String(process.ppid)) });
     await writeFile(join(dir, 'lock'), JSON.stringify({ pid: 2 ** 22 + 12345 })); // above pid_max: not running
     let stale = '';
     const s3 = new FileStateStore(dir, { onStaleLock: (p) => (stale = p) });

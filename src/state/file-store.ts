@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { writeFileAtomic, fsyncDir } from './atomic-file.js';
 import { validateCheckpoint } from './checkpoint.js';
-import { acquireLock, releaseLock } from './lock-file.js';
+import { acquireLock, releaseLock, type LockOwner } from './lock-file.js';
 import { streamKey, type CommittedState, type StateStore, type StreamCheckpoint } from './types.js';
 
 type Positions = Record<string, Record<string, unknown>>;
@@ -27,8 +27,8 @@ export type CommitStep = 'journal' | 'apply-stream' | 'apply-outputs';
 export interface FileStateStoreOptions {
   /** Test hook called before each step of a commit; throwing there simulates a crash at that point. */
   faultHook?: (step: CommitStep) => void;
-  /** Told when a stale lock (its process gone) is taken over. */
-  onStaleLock?: (lockPath: string) => void;
+  /** Told when a stale lock (its process gone) is taken over, with what the lock said. */
+  onStaleLock?: (lockPath: string, previous: Partial<LockOwner> | undefined) => void;
 }
 
 const STREAM_FORMAT = 'o365-audit/stream';
@@ -75,8 +75,8 @@ export class FileStateStore implements StateStore {
       await mkdir(this.dir, { recursive: true }).catch((cause: unknown) => {
         throw new StateError(`Cannot create state directory ${this.dir}`, { context: { file: this.dir }, cause });
       });
-      const { tookOverStale } = await acquireLock(this.lockPath);
-      if (tookOverStale) this.options.onStaleLock?.(this.lockPath);
+      const { tookOverStale, previous } = await acquireLock(this.lockPath, { what: 'state directory', guarded: this.dir, stateDir: this.dir });
+      if (tookOverStale) this.options.onStaleLock?.(this.lockPath, previous);
       this.loaded = true;
     }
     const streams = await this.readStreams();

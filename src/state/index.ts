@@ -4,3 +4,4 @@ export { MemoryStateStore } from './memory-store.js';
 export { newCheckpoint, cloneCheckpoint, validateCheckpoint } from './checkpoint.js';
 export { streamKey } from './types.js';
 export type { StreamCheckpoint, CommittedState, StateStore } from './types.js';
+export { acquireLock, releaseLock, LockHeldError, type LockOwner } from './lock-file.js';

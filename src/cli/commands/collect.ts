@@ -1,10 +1,12 @@
 // `o365-audit collect --config FILE [--once]`: poll every tenant and content type until stopped
-// (or, with --once, catch up to now and exit). Exit 0 ok, 1 finished with failures, 2 bad config.
+// (or, with --once, catch up to now and exit). Exit 0 ok, 1 finished with failures, 2 bad config
+// or a state directory / output file that another collector holds.
 
 import { Command, Option } from 'commander';
 import { ConfigError, O365AuditError } from '../../errors.js';
 import { createLogger } from '../../logging/logger.js';
 import { scrub } from '../../logging/redact.js';
+import { LockHeldError } from '../../state/lock-file.js';
 import { loadContext, LOG_LEVELS } from '../context.js';
 import { EXIT_FAILURES, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { runCollector } from '../run-collector.js';
@@ -45,6 +47,11 @@ async function collect(flags: CollectFlags): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${scrub(err.message)}${err.context.path ? ` (at ${String(err.context.path)})` : ''}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof LockHeldError) {
+      // Another collector owns this state directory or output file: nothing was collected.
+      process.stderr.write(`o365-audit: ${scrub(err.message)}\n`);
       return EXIT_USAGE;
     }
     const code = err instanceof O365AuditError ? err.code : 'O365_ERR_UNEXPECTED';
