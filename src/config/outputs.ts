@@ -21,7 +21,7 @@ export interface OutputBuildContext {
 export function createConfiguredOutput(c: ConfiguredOutput, b: OutputBuildContext): Output {
   switch (c.type) {
     case 'file':
-      return withFormat(createOutput({ type: 'file', path: c.path, name: c.name }, b.context), c.format);
+      return withFormat(createOutput({ type: 'file', path: c.path, name: c.name }, { ...b.context, stateDir: b.stateDir }), c.format);
     case 'stdout':
       return withFormat(createOutput({ type: 'stdout', name: c.name }, b.context), c.format);
     case 'elasticsearch':

@@ -1,12 +1,15 @@
 // NDJSON file output, exactly-once across crashes: the committed position is the file length at
 // the last commit, and open() trims the file back to it, so records written after that commit (and
 // fetched again after the restart) are never doubled. Records are appended in large positional
-// writes from an in-memory batch with a bounded size (back-pressure beyond it).
+// writes from an in-memory batch with a bounded size (back-pressure beyond it). The file belongs to
+// one collector at a time (a lock file beside it): a second one would truncate the first one's
+// records to its own committed length.
 
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { OutputError } from '../errors.js';
+import { acquireLock, releaseLock } from '../state/lock-file.js';
 import type { Output, OutputPosition, RecordMeta } from './types.js';
 
 export interface FileOutputOptions {
@@ -16,6 +19,8 @@ export interface FileOutputOptions {
   batchBytes?: number;
   /** Pending bytes above which write() asks the caller to wait (default 8 MiB). */
   maxBufferBytes?: number;
+  /** This collector's state directory, recorded in the output's lock to name the owner. */
+  stateDir?: string;
 }
 
 export interface FilePosition extends OutputPosition {
@@ -40,15 +45,23 @@ export class FileOutput implements Output {
   private writing: Promise<void> | undefined;
   private lastError: unknown;
   private waiters: Array<() => void> = [];
+  private readonly stateDir: string | undefined;
 
   constructor(path: string, options: FileOutputOptions = {}) {
     this.path = resolve(path);
     this.name = options.name ?? 'file';
     this.batchBytes = options.batchBytes ?? 1 << 20;
     this.maxBufferBytes = Math.max(options.maxBufferBytes ?? 8 << 20, this.batchBytes);
+    this.stateDir = options.stateDir;
+  }
+
+  private get lockPath(): string {
+    return `${this.path}.lock`;
   }
 
   async open(committed: OutputPosition | undefined): Promise<void> {
+    // Before anything touches the file: a LockHeldError names the collector that owns it.
+    await acquireLock(this.lockPath, { what: 'output file', guarded: this.path, stateDir: this.stateDir });
     try {
       // Read/write without O_APPEND: Linux ignores the position of pwrite on O_APPEND descriptors,
       // and positional writes make a retried batch land exactly where the failed one should have.
@@ -84,6 +97,7 @@ export class FileOutput implements Output {
     } catch (err) {
       await this.fh?.close().catch(() => {});
       this.fh = undefined;
+      await releaseLock(this.lockPath);
       if (err instanceof OutputError) throw err;
       throw new OutputError(`Cannot open output file ${this.path}`, { context: { output: this.name, path: this.path }, cause: err });
     }
@@ -137,6 +151,7 @@ export class FileOutput implements Output {
       this.fh = undefined;
       await fh?.close();
       this.releaseWaiters(true);
+      await releaseLock(this.lockPath);
     }
   }
 

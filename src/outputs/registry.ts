@@ -14,12 +14,14 @@ export type OutputConfig =
 export interface OutputContext {
   /** The reader of stdout went away (EPIPE): the host should end the run cleanly. */
   onReaderGone?: () => void;
+  /** This collector's state directory, recorded in the lock of an output file to name its owner. */
+  stateDir?: string;
 }
 
 type Factory<T extends OutputConfig['type']> = (config: Extract<OutputConfig, { type: T }>, ctx: OutputContext) => Output;
 
 const factories: { [T in OutputConfig['type']]: Factory<T> } = {
-  file: (c) => new FileOutput(c.path, { name: c.name ?? 'file' }),
+  file: (c, ctx) => new FileOutput(c.path, { name: c.name ?? 'file', stateDir: ctx.stateDir }),
   stdout: (c, ctx) => new StdoutOutput({ name: c.name ?? 'stdout', onReaderGone: ctx.onReaderGone }),
 };
 
