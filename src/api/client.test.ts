@@ -498,6 +498,20 @@ describe('clock', () => {
     await c.listSubscriptions();
     expect(Math.abs(c.serverNow() - (Date.now() + 2 * HOUR))).toBeLessThan(2000);
   });
+
+  it('remembers a skew seen on some responses only, next to the normal ones', async () => {
+    let skew = -8 * 24 * HOUR;
+    api = (_req, res) => sendJson(res, 200, [], { date: new Date(Date.now() + skew).toUTCString() });
+    const c = client();
+    expect(c.clockSkew()).toBeUndefined();
+    await c.listSubscriptions();
+    skew = 0;
+    await c.listSubscriptions();
+    const s = c.clockSkew()!;
+    expect(Math.abs(s.lastMs)).toBeLessThan(2000);
+    expect(Math.abs(s.minMs + 8 * 24 * HOUR)).toBeLessThan(2000);
+    expect(s.samples).toBe(2);
+  });
 });
 
 describe('hygiene', () => {

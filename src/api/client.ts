@@ -7,7 +7,7 @@ import { ApiError, ConfigError, O365AuditError, RefusedUrlError } from '../error
 import type { Logger } from '../collector/types.js';
 import { resolveEndpoints, type CloudName } from '../auth/clouds.js';
 import { TokenProvider, type ClientCredential, type TokenSource } from '../auth/token-provider.js';
-import type { ApiCounters, ContentDescriptor, FetchBlobOptions, ListContentOptions, ManagementApi, SubscriptionInfo } from './types.js';
+import type { ApiCounters, ClockSkew, ContentDescriptor, FetchBlobOptions, ListContentOptions, ManagementApi, SubscriptionInfo } from './types.js';
 import { createDispatcher } from './dispatcher.js';
 import { CallerError, DEFAULT_RETRY, HttpCore, type RequestTimeouts, type RetryPolicy } from './http.js';
 import { JsonArraySplitter } from './json-array-stream.js';
@@ -151,6 +151,10 @@ class ManagementApiClient implements ManagementApi {
 
   serverNow(): number {
     return this.#http.serverNow();
+  }
+
+  clockSkew(): ClockSkew | undefined {
+    return this.#http.clockSkew();
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import { ApiError, O365AuditError } from '../errors.js';
 import type { Logger } from '../collector/types.js';
 import type { TokenSource } from '../auth/token-provider.js';
 import type { ApiCounters } from './types.js';
+import { ClockSkewTracker, type ClockSkew } from './clock-skew.js';
 import { afCodeInfo, AUDIT_LOG_DISABLED_HINT, DLP_PERMISSION_HINT } from './af-codes.js';
 import { redactSecrets, urlForLog } from './redact.js';
 
@@ -76,7 +77,7 @@ const MAX_ERROR_BODY = 64 * 1024;
 
 export class HttpCore {
   readonly #o: HttpCoreOptions;
-  #skewMs = 0;
+  readonly #skew = new ClockSkewTracker();
 
   constructor(o: HttpCoreOptions) {
     this.#o = o;
@@ -84,7 +85,12 @@ export class HttpCore {
 
   /** Server clock estimate from the last `Date` header, epoch ms. */
   serverNow(): number {
-    return this.#o.now() + this.#skewMs;
+    return this.#o.now() + (this.#skew.read(this.#o.now())?.lastMs ?? 0);
+  }
+
+  /** What the `Date` headers say about the server's clock; undefined before the first one. */
+  clockSkew(): ClockSkew | undefined {
+    return this.#skew.read(this.#o.now());
   }
 
   /**
@@ -164,8 +170,7 @@ export class HttpCore {
     const v = Array.isArray(date) ? date[0] : date;
     if (v === undefined) return;
     const t = Date.parse(v);
-    // Date has second resolution: assume the middle of that second.
-    if (!Number.isNaN(t)) this.#skewMs = t + 500 - this.#o.now();
+    if (!Number.isNaN(t)) this.#skew.observe(t, this.#o.now());
   }
 
   async #failureFromResponse(res: Dispatcher.ResponseData, x: Exchange<unknown>, attempt: number): Promise<Failure> {

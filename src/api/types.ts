@@ -2,6 +2,10 @@
 // The implementation (client.ts) owns HTTP, tokens, retries and URL safety; the collector owns
 // windows, de-duplication and checkpoints. Keep this file free of implementation.
 
+import type { ClockSkew } from './clock-skew.js';
+
+export type { ClockSkew } from './clock-skew.js';
+
 /** One entry of `GET subscriptions/content` (management-api.md §3.4). Times are parsed to epoch ms. */
 export interface ContentDescriptor {
   contentType: string;
@@ -72,7 +76,9 @@ export interface ManagementApi {
   listContent(options: ListContentOptions): AsyncIterable<ContentDescriptor[]>;
   /** Streams one blob's records, retrying transient failures per the retry policy. */
   fetchBlob(descriptor: ContentDescriptor, options: FetchBlobOptions): Promise<void>;
-  /** Best estimate of the server's clock (from `Date` headers), epoch ms. */
+  /** Best estimate of the server's clock (from the last `Date` header), epoch ms. For display only. */
   serverNow(): number;
+  /** What the `Date` headers say about the server's clock; undefined before the first one. */
+  clockSkew(): ClockSkew | undefined;
   close(): Promise<void>;
 }

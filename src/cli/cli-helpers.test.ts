@@ -3,7 +3,7 @@ import type { RunSummary } from '../collector/types.js';
 import { ApiError, AuthError } from '../errors.js';
 import { explainError, isAuditLogDisabled } from './explain.js';
 import { decodeJwtClaims } from './jwt.js';
-import { formatSummary } from './summary.js';
+import { formatSummary, summaryFields } from './summary.js';
 
 function jwt(payload: object): string {
   const b = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -44,7 +44,7 @@ describe('explainError', () => {
 describe('formatSummary', () => {
   it('prints totals and names each failing stream with its codes and hint', () => {
     const summary: RunSummary = {
-      records: 10, blobs: 2, retries: 3, throttles: 1, refusedUrls: 1, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 4, failedStreams: 1, durationMs: 1500,
+      records: 10, blobs: 2, retries: 3, throttles: 1, refusedUrls: 1, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 4, failedStreams: 1, durationMs: 1500, clockSkews: [],
       streams: [
         { tenantId: 't1', label: 'contoso', contentType: 'Audit.Exchange', records: 10, blobs: 2, blobsListed: 2, duplicatesDropped: 4, lostBlobs: 0, lostSpanMs: 0, refusedUrls: 1, caughtUp: true },
         { tenantId: 't1', label: 'contoso', contentType: 'DLP.All', records: 0, blobs: 0, blobsListed: 0, duplicatesDropped: 0, lostBlobs: 0, lostSpanMs: 0, refusedUrls: 0, caughtUp: false, error: { code: 'O365_ERR_API', message: 'denied', afCode: 'AF10001', hint: 'add ActivityFeed.ReadDlp' } },
@@ -56,5 +56,19 @@ describe('formatSummary', () => {
     expect(text).toMatch(/contoso \/ DLP\.All .*FAILED \[O365_ERR_API AF10001\] denied/);
     expect(text).toMatch(/hint: add ActivityFeed\.ReadDlp/);
     expect(text).toMatch(/contoso \/ Audit\.Exchange .*ok/);
+    expect(text).not.toMatch(/CLOCK SKEW/);
+  });
+
+  it('reports a clock skew per tenant and per stream, with what to do', () => {
+    const summary: RunSummary = {
+      records: 1, blobs: 1, retries: 0, throttles: 0, refusedUrls: 0, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 0, failedStreams: 0, durationMs: 10,
+      clockSkews: [{ tenantId: 't1', label: 'contoso', skewMs: 8 * 86_400_000 }],
+      streams: [{ tenantId: 't1', label: 'contoso', contentType: 'Audit.Exchange', records: 1, blobs: 1, blobsListed: 1, duplicatesDropped: 0, lostBlobs: 0, lostSpanMs: 0, refusedUrls: 0, caughtUp: true, clockSkewMs: 8 * 86_400_000 }],
+    };
+    const text = formatSummary(summary);
+    expect(text).toMatch(/CLOCK SKEW contoso: the API's Date is \+8d from this machine's clock/);
+    expect(text).toMatch(/hint: .*NTP/);
+    expect(text).toMatch(/Audit\.Exchange .*clock skew \+8d .*ok/);
+    expect(summaryFields(summary).clockSkews).toEqual([{ tenant: 'contoso', skewMs: 8 * 86_400_000 }]);
   });
 });

@@ -2,6 +2,7 @@
 // stream, failing streams with their error code, Microsoft's AF code and a plain-words hint.
 
 import type { RunSummary, StreamStats } from '../collector/types.js';
+import { CLOCK_SKEW_HINT, formatSkew } from '../collector/clock.js';
 import { formatDuration } from '../config/duration.js';
 import { scrub } from '../logging/redact.js';
 
@@ -18,6 +19,10 @@ export function formatSummary(summary: RunSummary, options: { interrupted?: bool
       `refused URLs ${summary.refusedUrls}, spans lost to expiry ${summary.lostSpans}, blobs lost ${summary.lostBlobs}, ` +
       `duplicates dropped ${summary.duplicatesDropped}`,
   );
+  for (const c of summary.clockSkews) {
+    lines.push(`  CLOCK SKEW ${c.label ?? c.tenantId}: the API's Date is ${formatSkew(c.skewMs)} from this machine's clock; no span was declared lost because of it`);
+    lines.push(`    hint: ${CLOCK_SKEW_HINT}`);
+  }
   const width = Math.max(0, ...summary.streams.map((s) => streamName(s).length));
   for (const s of [...summary.streams].sort((a, b) => streamName(a).localeCompare(streamName(b)))) {
     const head = `  ${streamName(s).padEnd(width)}  records ${s.records}, blobs ${s.blobs}`;
@@ -26,6 +31,7 @@ export function formatSummary(summary: RunSummary, options: { interrupted?: bool
     if (s.refusedUrls > 0) extra.push(`refused URLs ${s.refusedUrls}`);
     if (s.lostBlobs > 0) extra.push(`blobs lost ${s.lostBlobs}`);
     if (s.lostSpanMs > 0) extra.push(`lost to expiry ${formatDuration(s.lostSpanMs)}`);
+    if (s.clockSkewMs !== undefined) extra.push(`clock skew ${formatSkew(s.clockSkewMs)}`);
     if (s.error === undefined) {
       lines.push(`${head}${extra.length ? `, ${extra.join(', ')}` : ''}  ok`);
     } else {
@@ -50,6 +56,7 @@ export function summaryFields(summary: RunSummary): Record<string, unknown> {
     lostBlobs: summary.lostBlobs,
     duplicatesDropped: summary.duplicatesDropped,
     failedStreams: summary.failedStreams,
+    clockSkews: summary.clockSkews.map((c) => ({ tenant: c.label ?? c.tenantId, skewMs: c.skewMs })),
     durationMs: summary.durationMs,
     failures: summary.streams
       .filter((s) => s.error !== undefined)

@@ -8,6 +8,7 @@ import type { ApiCounters } from '../api/types.js';
 import { OutputError } from '../errors.js';
 import type { Output } from '../outputs/types.js';
 import { streamKey } from '../state/types.js';
+import { TenantClock } from './clock.js';
 import { Committer } from './committer.js';
 import { Semaphore } from './semaphore.js';
 import { sleep } from './sleep.js';
@@ -25,7 +26,9 @@ export interface Collector {
 
 interface TenantRun {
   tenant: TenantRuntime;
+  /** This machine's clock (the API's Date never replaces it: see clock.ts). */
   clock: () => number;
+  time: TenantClock;
   streams: Stream[];
   keeper: SubscriptionKeeper;
   counters0: ApiCounters;
@@ -101,7 +104,8 @@ class CollectorImpl extends EventEmitter implements Collector {
 
     let committer!: Committer;
     const tenants: TenantRun[] = options.tenants.map((tenant) => {
-      const clock = options.now ?? (() => tenant.api.serverNow());
+      const clock = options.now ?? Date.now;
+      const time = new TenantClock(tenant.api, clock, logger, tenant.label === undefined ? { tenant: tenant.tenantId } : { tenant: tenant.tenantId, label: tenant.label });
       const semaphore = new Semaphore(tenant.settings.blobConcurrency);
       const streams: Stream[] = [];
       const keeper = new SubscriptionKeeper(tenant.api, streams, logger, clock);
@@ -113,6 +117,7 @@ class CollectorImpl extends EventEmitter implements Collector {
         semaphore,
         logger,
         clock,
+        time: () => time.read(),
         restartSubscription: (s: Stream, err: unknown, signal: AbortSignal) => keeper.restart(s, err, signal),
         requestCommit: () => committer.request(),
         onProgress: (s: Parameters<CollectorEvents['progress']>[0]) => this.emit('progress', s),
@@ -124,7 +129,7 @@ class CollectorImpl extends EventEmitter implements Collector {
         const st = new StreamState(tenant.tenantId, ct, cp ?? { cursor: initialCursor(now, tenant.settings) });
         streams.push(new Stream(st, host));
       }
-      return { tenant, clock, streams, keeper, counters0: { ...tenant.api.counters } };
+      return { tenant, clock, time, streams, keeper, counters0: { ...tenant.api.counters } };
     });
     const allStreams = tenants.flatMap((t) => t.streams);
     committer = new Committer(
@@ -188,7 +193,7 @@ class CollectorImpl extends EventEmitter implements Collector {
   private async runTenant(t: TenantRun, once: boolean, signal: AbortSignal): Promise<void> {
     const { intervalMs } = this.options;
     if (once) {
-      const now = t.clock();
+      const now = t.clock(); // --once catches up to the start of the run
       await t.keeper.ensure(signal);
       await Promise.all(t.streams.map((s) => s.round(now, signal)));
       return;
@@ -220,6 +225,9 @@ class CollectorImpl extends EventEmitter implements Collector {
       lostSpans: sum((s) => s.lostSpans),
       duplicatesDropped: sum((s) => s.stats.duplicatesDropped),
       failedStreams: streams.filter((s) => s.stats.error !== undefined || (once && !s.stats.caughtUp)).length,
+      clockSkews: tenants
+        .filter((t) => t.time.worstSkewMs !== undefined)
+        .map((t) => ({ tenantId: t.tenant.tenantId, ...(t.tenant.label !== undefined ? { label: t.tenant.label } : {}), skewMs: t.time.worstSkewMs as number })),
       streams: streams.map((s) => ({ ...s.stats })),
       durationMs,
     };

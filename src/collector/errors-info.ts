@@ -11,6 +11,14 @@ export function isPermanentBlobLoss(err: unknown): err is ApiError {
   return err instanceof ApiError && !err.retryable && ((err.afCode !== undefined && BLOB_GONE_CODES.has(err.afCode)) || err.status === 404);
 }
 
+/**
+ * The API refused a listing window as outside its 7 days (AF20030/AF20055). The collector only
+ * sends windows that are otherwise valid (both times, start < end, at most 24 h).
+ */
+export function isWindowTooOld(err: unknown): err is ApiError {
+  return err instanceof ApiError && (err.afCode === 'AF20030' || err.afCode === 'AF20055');
+}
+
 /** AF20022 (no subscription) or AF20023 (disabled): start it, then retry. */
 export function isSubscriptionMissing(err: unknown): err is ApiError {
   return err instanceof ApiError && (err.afCode === 'AF20022' || err.afCode === 'AF20023');

@@ -14,6 +14,7 @@ export interface StreamSnapshot {
   seenIds: Record<string, number>;
   totals: StreamCheckpoint['totals'];
   lastStartAt: number | undefined;
+  clockSkew: StreamCheckpoint['clockSkew'];
   updatedAt: number;
 }
 
@@ -25,6 +26,8 @@ export class StreamState {
   readonly seen: Map<string, number>;
   readonly totals: StreamCheckpoint['totals'];
   lastStartAt: number | undefined;
+  /** The clock skew seen by the last round, if beyond the tolerance (see clock.ts). */
+  clockSkew: StreamCheckpoint['clockSkew'];
   /** Bumped on every change; the committer compares it with what it last committed. */
   version = 0;
   private committedVersion = 0;
@@ -40,6 +43,7 @@ export class StreamState {
       this.seen = new Map(Object.entries(from.seenIds));
       this.totals = { ...from.totals };
       this.lastStartAt = from.lastStartAt;
+      this.clockSkew = from.clockSkew;
     } else {
       this.done = new Map();
       this.seen = new Map();
@@ -64,6 +68,7 @@ export class StreamState {
       seenIds: Object.fromEntries(this.seen),
       totals: { ...this.totals },
       lastStartAt: this.lastStartAt,
+      clockSkew: this.clockSkew === undefined ? undefined : { ...this.clockSkew },
       updatedAt: now,
     };
   }
@@ -94,5 +99,6 @@ export function toCheckpoint(s: StreamSnapshot): StreamCheckpoint {
     updatedAt: s.updatedAt,
   };
   if (s.lastStartAt !== undefined) cp.lastStartAt = s.lastStartAt;
+  if (s.clockSkew !== undefined) cp.clockSkew = s.clockSkew;
   return cp;
 }

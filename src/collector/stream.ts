@@ -4,11 +4,12 @@
 
 import type { ContentDescriptor, ManagementApi, RawRecord } from '../api/types.js';
 import type { Output, RecordMeta } from '../outputs/types.js';
-import { errorInfo, isAbort, isPermanentBlobLoss, isSubscriptionMissing, isWindowRetryable } from './errors-info.js';
+import { errorInfo, isAbort, isPermanentBlobLoss, isSubscriptionMissing, isWindowRetryable, isWindowTooOld } from './errors-info.js';
 import type { Semaphore } from './semaphore.js';
 import type { StreamState } from './stream-state.js';
 import type { Logger, StreamSettings, StreamStats } from './types.js';
-import { planWindow } from './windows.js';
+import { ClockSkewError, SKEW_TOLERANCE_MS, formatSkew, type ClockView } from './clock.js';
+import { listingFloor, planWindow } from './windows.js';
 
 /** Resolves with `p`, or rejects when `signal` aborts first. Only used under back-pressure. */
 function untilAbort(p: Promise<void>, signal: AbortSignal): Promise<void> {
@@ -55,7 +56,10 @@ export interface StreamHost {
   outputs: Output[];
   semaphore: Semaphore;
   logger: Logger;
+  /** This machine's clock. */
   clock: () => number;
+  /** This machine's clock with what the API's Date headers say (see clock.ts). */
+  time(): ClockView;
   /** Starts the subscription after AF20022/AF20023, if the 15-minute rule allows; false if not. */
   restartSubscription(stream: Stream, err: unknown, signal: AbortSignal): Promise<boolean>;
   requestCommit(): void;
@@ -95,19 +99,36 @@ export class Stream {
     return this.state.contentType;
   }
 
-  /** Catches up to `now`. Resolves true when caught up; false (error recorded) or on abort. */
-  async round(now: number, signal: AbortSignal): Promise<boolean> {
+  /**
+   * Catches up to `limit` (this machine's clock at the round's start), or as far as the API's clock
+   * allows. Resolves true when caught up; false (error recorded) or on abort.
+   */
+  async round(limit: number, signal: AbortSignal): Promise<boolean> {
     const { settings } = this.host;
     try {
-      while (this.state.cursor < now) {
+      let time = this.noteClock(this.host.time());
+      while (this.state.cursor < Math.min(limit, time.target)) {
         signal.throwIfAborted();
-        const plan = planWindow(this.state.cursor, now, settings);
-        if (plan.lost) this.reportLostSpan(plan.lost.from, plan.lost.to);
-        if (plan.cursor >= now) break;
-        await this.runWindowWithRetry(plan.start, plan.end, signal);
+        const plan = planWindow(this.state.cursor, time.now, Math.min(limit, time.target), settings);
+        try {
+          await this.runWindowWithRetry(plan.start, plan.end, signal);
+        } catch (err) {
+          if (!plan.stale || !isWindowTooOld(err) || signal.aborted) throw err;
+          this.expireSpan(this.noteClock(this.host.time()), err);
+          time = this.noteClock(this.host.time());
+          continue;
+        }
         this.state.cursor = plan.end;
         this.state.prune(settings.lookbackMs);
         this.host.requestCommit();
+        time = this.noteClock(this.host.time());
+      }
+      if (time.skewed && limit - this.state.cursor > SKEW_TOLERANCE_MS) {
+        // Held behind an API clock that is behind ours: nothing is lost, but the stream is not caught up.
+        throw new ClockSkewError(
+          `the API's Date is ${formatSkew(time.skewMs ?? 0)} from this machine's clock; the cursor stays at ${new Date(this.state.cursor).toISOString()}, behind the API's clock, until the clocks agree`,
+          time.skewMs ?? 0,
+        );
       }
       this.stats.caughtUp = true;
       delete this.stats.error;
@@ -118,10 +139,43 @@ export class Stream {
         err,
         isSubscriptionMissing(err)
           ? 'The subscription is missing or disabled. The collector starts it (Microsoft allows one start per 15 minutes); new content can take up to 12 h to appear.'
-          : undefined,
+          : err instanceof ClockSkewError
+            ? err.hint
+            : undefined,
       );
       return false;
     }
+  }
+
+  /** Keeps the stream's record of a clock skew (summary, checkpoint) in step with `time`. */
+  private noteClock(time: ClockView): ClockView {
+    const prev = this.state.clockSkew;
+    if (time.skewed && time.skewMs !== undefined) {
+      this.stats.clockSkewMs = time.skewMs;
+      if (prev === undefined || Math.abs(prev.skewMs - time.skewMs) >= SKEW_TOLERANCE_MS) {
+        this.state.clockSkew = { skewMs: time.skewMs, since: prev?.since ?? time.now };
+        this.state.version++;
+      }
+    } else if (prev !== undefined && time.skewMs !== undefined) {
+      this.state.clockSkew = undefined;
+      this.state.version++;
+    }
+    return time;
+  }
+
+  /**
+   * The API refused to list a window older than the floor as too old: the span up to the floor is
+   * lost, declared only when this machine's clock and the API's Date agree (either alone may be wrong).
+   */
+  private expireSpan(time: ClockView, refusal: unknown): void {
+    if (time.skewed) {
+      throw new ClockSkewError(
+        `the API refused to list from ${new Date(this.state.cursor).toISOString()} as older than 7 days (${errorInfo(refusal).afCode ?? 'refused'}), ` +
+          `but its Date is ${formatSkew(time.skewMs ?? 0)} from this machine's clock; nothing is declared lost and the cursor stays until the clocks agree`,
+        time.skewMs ?? 0,
+      );
+    }
+    this.reportLostSpan(this.state.cursor, Math.max(this.state.cursor, listingFloor(time.now)));
   }
 
   fail(err: unknown, hint?: string): void {
@@ -143,7 +197,7 @@ export class Stream {
     this.lostSpans++;
     this.host.logger.error(
       { ...this.log, from: new Date(from).toISOString(), to: new Date(to).toISOString(), lostMs: to - from },
-      'DATA LOST: this span is older than the 7 days the API keeps content; it can no longer be collected',
+      'DATA LOST: the API refused to list this span as older than the 7 days it keeps content; it can no longer be collected',
     );
   }
 
@@ -186,14 +240,11 @@ export class Stream {
     const { done } = this.state;
     const todo: ContentDescriptor[] = [];
     const inWindow = new Set<string>();
-    const now = this.host.clock();
+    // Past its contentExpiration or not, every listed blob is fetched: only the API's refusal
+    // (AF20051, AF20050, 404) makes it lost, never a clock here or in the listing.
     for (const d of listed) {
       if (done.has(d.contentId) || inWindow.has(d.contentId)) continue;
       inWindow.add(d.contentId);
-      if (d.contentExpiration <= now) {
-        this.markLost(d, 'expired before it could be fetched');
-        continue;
-      }
       todo.push(d);
     }
     this.stats.blobsListed += todo.length;

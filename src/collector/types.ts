@@ -62,6 +62,8 @@ export interface StreamStats {
   /** Spans (ms) older than 7 days that could no longer be collected. */
   lostSpanMs: number;
   refusedUrls: number;
+  /** The API's Date minus this machine's clock, when they disagreed beyond the tolerance in this run. */
+  clockSkewMs?: number;
   /** Caught up to `now` at least once in this run. */
   caughtUp: boolean;
   /** Last error, if the stream is failing (code + plain-words message). */
@@ -78,6 +80,8 @@ export interface RunSummary {
   lostSpans: number;
   duplicatesDropped: number;
   failedStreams: number;
+  /** Tenants whose API Date disagreed with this machine's clock beyond the tolerance in this run. */
+  clockSkews: Array<{ tenantId: string; label?: string; skewMs: number }>;
   streams: StreamStats[];
   durationMs: number;
 }

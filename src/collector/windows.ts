@@ -1,6 +1,7 @@
 // The API's time limits in one place (management-api.md §3.4, §5.6, §7.3): listing windows are
 // half-open on contentCreated, at most 24 h long, and may reach back at most 7 days. We keep a
-// 5-minute safety margin from that edge (Elastic uses 167h55m) to absorb clock skew and queueing.
+// 5-minute safety margin from that edge (Elastic uses 167h55m) to absorb clock skew and queueing;
+// a cursor already past that edge is still tried, and only the API's refusal makes its span lost.
 
 import type { StreamSettings } from './types.js';
 
@@ -25,26 +26,26 @@ export function initialCursor(now: number, settings: StreamSettings): number {
 }
 
 export interface WindowPlan {
-  /** [from, to) could no longer be listed: data in it is lost. */
-  lost?: { from: number; to: number };
-  /** The cursor after accounting for the lost span. */
-  cursor: number;
+  /**
+   * The cursor is older than the listing floor: the API may already refuse [start, end). Only its
+   * refusal (AF20030/AF20055) makes the span lost, never this machine's clock alone.
+   */
+  stale: boolean;
   /** Listing range [start, end). */
   start: number;
   end: number;
 }
 
-/** Plans the next window for a stream whose cursor is before `now`. */
-export function planWindow(cursor: number, now: number, settings: StreamSettings): WindowPlan {
+/**
+ * Plans the next window for a stream whose cursor is before `target` (the latest instant a cursor
+ * may reach, see clock.ts); `now` is this machine's clock.
+ */
+export function planWindow(cursor: number, now: number, target: number, settings: StreamSettings): WindowPlan {
   const floor = listingFloor(now);
-  let lost: WindowPlan['lost'];
-  if (cursor < floor) {
-    lost = { from: cursor, to: floor };
-    cursor = floor;
-  }
   const windowMs = Math.max(1, Math.min(settings.windowMs, MAX_WINDOW_MS));
-  const end = Math.min(cursor + windowMs, now);
-  // The lookback widens the listed range but never beyond 24 h in total.
-  const start = Math.max(cursor - Math.max(0, settings.lookbackMs), floor, end - MAX_WINDOW_MS);
-  return lost ? { lost, cursor, start, end } : { cursor, start, end };
+  const end = Math.min(cursor + windowMs, target);
+  // The lookback widens the listed range but never beyond 24 h in total, nor past the floor (a
+  // stale cursor is listed from itself: the API decides whether that is still possible).
+  const start = Math.max(cursor - Math.max(0, settings.lookbackMs), Math.min(floor, cursor), end - MAX_WINDOW_MS);
+  return { stale: cursor < floor, start, end };
 }

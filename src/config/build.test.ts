@@ -23,6 +23,7 @@ function fakeApi(tenantId: string): ManagementApi {
     listContent: async function* () {},
     fetchBlob: async () => {},
     serverNow: () => Date.now(),
+    clockSkew: () => undefined,
     close: async () => {},
   };
 }

@@ -29,6 +29,7 @@ export function cloneCheckpoint(cp: StreamCheckpoint): StreamCheckpoint {
     updatedAt: cp.updatedAt,
   };
   if (cp.lastStartAt !== undefined) copy.lastStartAt = cp.lastStartAt;
+  if (cp.clockSkew !== undefined) copy.clockSkew = { ...cp.clockSkew };
   return copy;
 }
 
@@ -68,6 +69,10 @@ export function validateCheckpoint(v: unknown, file: string): StreamCheckpoint {
   if (!isFiniteNumber(o.cursor)) fail('cursor is not a number');
   if (!isFiniteNumber(o.updatedAt)) fail('updatedAt is not a number');
   if (o.lastStartAt !== undefined && !isFiniteNumber(o.lastStartAt)) fail('lastStartAt is not a number');
+  if (o.clockSkew !== undefined) {
+    const c = o.clockSkew as Record<string, unknown>;
+    if (!isObject(c) || !isFiniteNumber(c.skewMs) || !isFiniteNumber(c.since)) fail('clockSkew is not { skewMs, since }');
+  }
   checkNumberMap(o.doneBlobs, 'doneBlobs', fail);
   checkNumberMap(o.seenIds, 'seenIds', fail);
   if (!isObject(o.totals)) fail('totals is not an object');

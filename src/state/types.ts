@@ -16,6 +16,11 @@ export interface StreamCheckpoint {
   totals: { records: number; blobs: number; lostBlobs: number; lostSpans: number; duplicatesDropped: number };
   /** When the subscription was last started by us (epoch ms), for the 15-minute rule. */
   lastStartAt?: number;
+  /**
+   * The API's Date minus this machine's clock, when they disagreed beyond the tolerance at the last
+   * commit (cleared once they agree); `since` is this machine's time when it was first seen.
+   */
+  clockSkew?: { skewMs: number; since: number };
   updatedAt: number;
 }
 

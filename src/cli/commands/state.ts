@@ -2,6 +2,7 @@
 // listed before it is delivered), how far that lags behind now, and the totals since it began.
 
 import { Command } from 'commander';
+import { CLOCK_SKEW_HINT, formatSkew } from '../../collector/clock.js';
 import { formatDuration } from '../../config/duration.js';
 import { scrub } from '../../logging/redact.js';
 import { loadContext } from '../context.js';
@@ -19,6 +20,8 @@ export interface StateRow {
   updatedAt: string;
   configured: boolean;
   totals: { records: number; blobs: number; lostBlobs: number; lostSpans: number; duplicatesDropped: number };
+  /** The API's Date and this machine's clock disagreed at the last commit (see README, Troubleshooting). */
+  clockSkew?: { skewMs: number; skew: string; since: string };
 }
 
 export function stateCommand(): Command {
@@ -50,6 +53,9 @@ export function stateCommand(): Command {
             updatedAt: new Date(cp.updatedAt).toISOString(),
             configured: t !== undefined && t.contentTypes.includes(cp.contentType),
             totals: { ...cp.totals },
+            ...(cp.clockSkew !== undefined
+              ? { clockSkew: { skewMs: cp.clockSkew.skewMs, skew: formatSkew(cp.clockSkew.skewMs), since: new Date(cp.clockSkew.since).toISOString() } }
+              : {}),
           };
         })
         .sort((a, b) => `${a.label ?? a.tenantId}/${a.contentType}`.localeCompare(`${b.label ?? b.tenantId}/${b.contentType}`));
@@ -80,5 +86,9 @@ function renderTable(rows: StateRow[]): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return `${[line(head), ...body.map(line)].join('\n')}\n`;
+  const notes = rows
+    .filter((r) => r.clockSkew !== undefined)
+    .map((r) => `CLOCK SKEW ${r.label ?? r.tenantId} / ${r.contentType}: the API's Date was ${r.clockSkew!.skew} from this machine's clock at the last commit (since ${r.clockSkew!.since}); no span is declared lost while it lasts`);
+  if (notes.length > 0) notes.push(`  hint: ${CLOCK_SKEW_HINT}`);
+  return `${[line(head), ...body.map(line), ...notes].join('\n')}\n`;
 }

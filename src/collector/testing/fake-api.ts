@@ -11,6 +11,7 @@ import type {
   ManagementApi,
   SubscriptionInfo,
 } from '../../api/types.js';
+import { ClockSkewTracker, type ClockSkew } from '../../api/clock-skew.js';
 
 const DAY = 86_400_000;
 /** Good enough for scripted raw records (the real client takes the Id from its parser). */
@@ -23,6 +24,8 @@ export interface FakeBlob {
   contentExpiration?: number;
   /** Records as objects (serialised with JSON.stringify) or as exact raw JSON text. */
   records: Array<Record<string, unknown> | string>;
+  /** The fetch refuses it (AF20051) from this time on. Default contentExpiration. */
+  servedUntil?: number;
   /** Listing shows the blob only once the clock reaches this (late-listed blobs). Default: always. */
   visibleFrom?: number;
 }
@@ -43,6 +46,13 @@ export interface FakeApiOptions {
   pageSize?: number;
   /** Subscription status per content type; a missing entry is "no subscription" (AF20022). */
   subscriptions?: Record<string, 'enabled' | 'disabled' | undefined>;
+  /**
+   * The fake server's `Date` header is its clock plus this (a skewed server or a proxy); undefined:
+   * no Date header at all. Settable later through `dateSkewMs`.
+   */
+  dateSkewMs?: number;
+  /** The client machine's clock, against which Date headers are read (default: `now`). */
+  clientNow?: () => number;
   /** Delay (ms) before each blob's records are streamed. */
   fetchDelayMs?: number;
   /** Called before each record is passed on; may return a promise to pause the body there. */
@@ -84,6 +94,9 @@ export class FakeManagementApi implements ManagementApi {
   pageSize: number;
   fetchDelayMs: number;
   recordHook: FakeApiOptions['recordHook'];
+  dateSkewMs: number | undefined;
+  private readonly clientNow: () => number;
+  private readonly skew = new ClockSkewTracker();
   private readonly blobs = new Map<string, FakeBlob[]>();
   private readonly byId = new Map<string, FakeBlob>();
   private readonly blobFailures = new Map<string, BlobFailure[]>();
@@ -98,6 +111,8 @@ export class FakeManagementApi implements ManagementApi {
     this.pageSize = options.pageSize ?? 100;
     this.fetchDelayMs = options.fetchDelayMs ?? 0;
     this.recordHook = options.recordHook;
+    this.dateSkewMs = options.dateSkewMs;
+    this.clientNow = options.clientNow ?? this.now;
     this.subscriptions = new Map(Object.entries(options.subscriptions ?? {}));
   }
 
@@ -145,6 +160,9 @@ export class FakeManagementApi implements ManagementApi {
 
   private async gate(): Promise<void> {
     this.counters.requests++;
+    if (this.dateSkewMs !== undefined) {
+      this.skew.observe(Math.floor((this.now() + this.dateSkewMs) / 1000) * 1000, this.clientNow());
+    }
     if (this.frozen) await new Promise<never>(() => {});
   }
 
@@ -203,7 +221,7 @@ export class FakeManagementApi implements ManagementApi {
     const failure = failures?.[0];
     if (failure && failure.times !== undefined && --failure.times <= 0) failures?.shift();
     if (!blob) throw apiError(404, 'AF20050');
-    if (this.now() >= (blob.contentExpiration ?? blob.contentCreated + 7 * DAY)) throw apiError(400, 'AF20051');
+    if (this.now() >= (blob.servedUntil ?? blob.contentExpiration ?? blob.contentCreated + 7 * DAY)) throw apiError(400, 'AF20051');
     const cutAt = failure ? (failure.afterRecords ?? 0) : Infinity;
     let i = 0;
     for (const rec of blob.records) {
@@ -224,7 +242,11 @@ export class FakeManagementApi implements ManagementApi {
   }
 
   serverNow(): number {
-    return this.now();
+    return this.now() + (this.dateSkewMs ?? 0);
+  }
+
+  clockSkew(): ClockSkew | undefined {
+    return this.skew.read(this.clientNow());
   }
 
   async close(): Promise<void> {}
