@@ -22,15 +22,23 @@ const FAULT_NAMES = [
   'foreignContentUri',
   'foreignNextPage',
   'missingSubscription',
+  'dateSkew',
 ] as const;
 
-/** `throttle403=0.05,cutBody=0.1,shortTokens=5,lateListed` (a bare name means rate 1 / on). */
+/** `throttle403=0.05,cutBody=0.1,shortTokens=5,lateListed,dateSkew=-600` (a bare name means rate 1 / on). */
 export function parseFaults(spec: string): FaultOptions {
   const out: Record<string, number | boolean> = {};
   for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
     const [name, value] = part.split('=', 2) as [string, string | undefined];
     if (!(FAULT_NAMES as readonly string[]).includes(name)) {
       throw new InvalidArgumentError(`unknown fault "${name}" (known: ${FAULT_NAMES.join(', ')})`);
+    }
+    if (name === 'dateSkew') {
+      // Signed seconds on every response: dateSkew=691200 (8 days ahead), dateSkew=-600.
+      const secs = Number(value);
+      if (value === undefined || !Number.isFinite(secs)) throw new InvalidArgumentError(`fault dateSkew needs signed seconds (e.g. dateSkew=-600), got "${value ?? ''}"`);
+      out[name] = secs * 1000;
+      continue;
     }
     const n = value === undefined ? (name === 'shortTokens' ? 5 : 1) : Number(value);
     if (!Number.isFinite(n) || n < 0 || (name !== 'shortTokens' && n > 1)) {

@@ -196,6 +196,20 @@ describe('structural faults', () => {
     expect(links[3]).toBeNull();
   });
 
+  it('dateSkew: the Date header is off on every response or on a share of them; windows and expiry are not', async () => {
+    const DAY = 24 * HOUR;
+    const { sim, c, token, listUrl } = await boot({ faults: { dateSkew: 8 * DAY } });
+    const r = await c.get(listUrl(), token);
+    expect(r.status).toBe(200);
+    expect(Math.abs(Date.parse(r.headers.get('date')!) - (sim.now() + 8 * DAY))).toBeLessThan(2000);
+    expect(JSON.parse(r.text)).toHaveLength(6); // listing still follows the real clock
+    sim.setFaults({ dateSkew: { ms: -8 * DAY, rate: 0.5 } });
+    const skews: number[] = [];
+    for (let i = 0; i < 20; i++) skews.push(Date.parse((await c.get(listUrl(), token)).headers.get('date')!) - sim.now());
+    expect(skews.some((d) => d < -8 * DAY + 2000)).toBe(true);
+    expect(skews.some((d) => Math.abs(d) < 2000)).toBe(true);
+  });
+
   it('missingSubscription: AF20022 until started', async () => {
     const { c, token, listUrl, root, t } = await boot({ faults: { missingSubscription: 1 } });
     expect(JSON.parse((await c.get(listUrl(), token)).text).error.code).toBe('AF20022');

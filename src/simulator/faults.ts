@@ -28,6 +28,7 @@ export class FaultState {
   private readonly fired = new Map<TransientFault, number>();
   private readonly attempts = new Map<string, number>();
   private readonly streak = new Map<string, number>();
+  private responses = 0;
 
   constructor(
     private readonly seed: number,
@@ -113,6 +114,15 @@ export class FaultState {
   retryAfterSeconds(): number {
     const t = this.opts.throttle429;
     return typeof t === 'object' && 'retryAfterSeconds' in t && t.retryAfterSeconds !== undefined ? t.retryAfterSeconds : 1;
+  }
+
+  /** How far this response's Date header is off (0 without the dateSkew fault). */
+  dateSkewMs(): number {
+    const d = this.opts.dateSkew;
+    if (d === undefined) return 0;
+    const { ms, rate = 1 } = typeof d === 'number' ? { ms: d } : d;
+    if (rate >= 1) return ms;
+    return unit(hash(this.seed, ++this.responses, 0xda7e)) < rate ? ms : 0;
   }
 
   tokenLifetime(defaultSeconds: number): number {

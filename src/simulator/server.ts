@@ -28,7 +28,7 @@ function split(url: string): { path: string; query: URLSearchParams } {
 
 export function mainHandler(ctx: SimContext) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    res.setHeader('Date', new Date(ctx.now()).toUTCString());
+    res.setHeader('Date', new Date(ctx.now() + ctx.faults.dateSkewMs()).toUTCString());
     handleMain(ctx, req, res).catch(() => {
       if (!res.headersSent) sendAfError(res, 500, 'AF50000', 'An internal error occurred. Retry the request.');
       else res.destroy();

@@ -46,6 +46,11 @@ export interface FaultOptions {
   foreignNextPage?: number;
   /** Share of (tenant, content type) subscriptions that do not exist until started (AF20022). */
   missingSubscription?: number;
+  /**
+   * The `Date` header is off by `ms` (a skewed server, or a proxy that rewrites it) on every
+   * response, or on a share (`rate`) of them. The simulator's own clock (windows, expiry) is not.
+   */
+  dateSkew?: number | { ms: number; rate?: number };
 }
 
 export interface SimTenantSpec {
