@@ -1,4 +1,5 @@
 // Generates every derived artefact from its source: fields/*.yml → schemas/audit-document.schema.json,
+// the output registry (src/outputs/registry.ts) → the output definitions of schemas/config.schema.json,
 // every schemas/*.schema.json → src/generated/<name>.ts, and the docs/*-schema.md references.
 // `tsx scripts/gen-types.ts` writes them; `--check` only reports drift (exit 1). test/generated.test.ts
 // calls generateAll() in memory.
@@ -10,6 +11,7 @@ import { EcsFlat } from '@elastic/ecs';
 import { compile } from 'json-schema-to-typescript';
 import { buildDocumentSchema, type EcsFieldDef, type FieldsFile, type JsonSchema } from './gen-document-schema.js';
 import { renderDocumentDocs, renderRecordDocs } from './gen-schema-docs.js';
+import { withRegisteredOutputs } from '../src/outputs/schema.js';
 
 export interface GeneratedFile {
   /** Path relative to the project root, with forward slashes. */
@@ -25,6 +27,7 @@ export interface GenerateOptions {
 }
 
 export const DOCUMENT_SCHEMA_PATH = 'schemas/audit-document.schema.json';
+export const CONFIG_SCHEMA_PATH = 'schemas/config.schema.json';
 const GENERATED_DIR = 'src/generated';
 const DOCS = { record: 'docs/record-schema.md', document: 'docs/document-schema.md' };
 
@@ -102,7 +105,13 @@ export async function generateAll(options: GenerateOptions = {}): Promise<Genera
 
   for (const name of await listFiles(schemasDir, /\.schema\.json$/)) {
     if (`schemas/${name}` === DOCUMENT_SCHEMA_PATH) continue; // produced below, never read back
-    schemas.set(`schemas/${name}`, JSON.parse(await readFile(path.join(schemasDir, name), 'utf8')) as JsonSchema);
+    let schema = JSON.parse(await readFile(path.join(schemasDir, name), 'utf8')) as JsonSchema;
+    if (`schemas/${name}` === CONFIG_SCHEMA_PATH) {
+      // Its output definitions come from the output registry (src/outputs/registry.ts).
+      schema = withRegisteredOutputs(schema as Record<string, unknown>) as JsonSchema;
+      files.push({ path: CONFIG_SCHEMA_PATH, content: formatJson(schema) });
+    }
+    schemas.set(`schemas/${name}`, schema);
   }
 
   const fieldsFiles = await readFieldsFiles(root, options.fieldsDir);

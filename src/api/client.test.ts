@@ -4,7 +4,7 @@ import { createManagementApi, type ManagementApiOptions } from './client.js';
 import type { ContentDescriptor, ManagementApi, RawRecord } from './types.js';
 import { sendJson, startHttpsDouble, testCertificate, type HttpsDouble, type RecordedRequest } from './testing/https-double.js';
 import { createLoginDouble, type LoginDouble } from './testing/login-double.js';
-import type { Logger } from '../collector/types.js';
+import type { Logger } from '../logging/types.js';
 import type { RefusedUrlInfo } from './url-guard.js';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';

@@ -4,12 +4,13 @@
 
 import type { Dispatcher } from 'undici';
 import { ApiError, ConfigError, O365AuditError, RefusedUrlError } from '../errors.js';
-import type { Logger } from '../collector/types.js';
+import type { Logger } from '../logging/types.js';
 import { resolveEndpoints, type CloudName } from '../auth/clouds.js';
 import { TokenProvider, type ClientCredential, type TokenSource } from '../auth/token-provider.js';
 import type { ApiCounters, ClockSkew, ContentDescriptor, FetchBlobOptions, ListContentOptions, ManagementApi, SubscriptionInfo } from './types.js';
 import { createDispatcher } from './dispatcher.js';
 import { CallerError, DEFAULT_RETRY, HttpCore, type RequestTimeouts, type RetryPolicy } from './http.js';
+import { GUID_RE } from '../shared/guid.js';
 import { JsonArraySplitter } from './json-array-stream.js';
 import { decodedBody } from './wire.js';
 import { originOf, UrlGuard, type RefusedUrlInfo } from './url-guard.js';
@@ -77,7 +78,6 @@ const DEFAULT_TIMEOUTS: Readonly<ApiTimeouts> = Object.freeze({
 });
 
 const DAY_MS = 24 * 60 * 60_000;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NOOP_LOGGER: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const USER_AGENT = 'o365-audit';
 
@@ -100,7 +100,7 @@ class ManagementApiClient implements ManagementApi {
   readonly #blob: RequestTimeouts;
 
   constructor(o: ManagementApiOptions) {
-    if (!GUID.test(o.tenantId)) {
+    if (!GUID_RE.test(o.tenantId)) {
       throw new ConfigError('tenant_id must be the directory (tenant) GUID; the API does not accept domain names (AF20013)', 'tenant_id');
     }
     this.#o = o;

@@ -2,26 +2,18 @@
 // (AF codes, status, non-JSON bodies) and the retry loop. The client builds URLs (already checked
 // by the URL guard) and decides what a success means; this module decides when to try again.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import { ApiError, O365AuditError } from '../errors.js';
-import type { Logger } from '../collector/types.js';
+import type { Logger } from '../logging/types.js';
 import type { TokenSource } from '../auth/token-provider.js';
 import type { ApiCounters } from './types.js';
 import { ClockSkewTracker, type ClockSkew } from './clock-skew.js';
 import { afCodeInfo, AUDIT_LOG_DISABLED_HINT, DLP_PERMISSION_HINT } from './af-codes.js';
-import { redactSecrets, urlForLog } from './redact.js';
+import { redactSecrets, urlForLog } from '../logging/redact.js';
+import { API_RETRY, parseRetryAfter, retryDelay, type RetryPolicy } from '../shared/retry.js';
+import { sleep } from '../shared/sleep.js';
 
-export interface RetryPolicy {
-  /** Attempts per request, the first included (default 6). */
-  maxAttempts: number;
-  /** First backoff ceiling, ms (default 1 s); doubles per attempt, full jitter. */
-  baseDelayMs: number;
-  /** Backoff ceiling, ms (default 60 s). */
-  maxDelayMs: number;
-  /** Longest Retry-After honoured, ms (default 5 min); longer values are cut to this. */
-  retryAfterCapMs: number;
-}
+export type { RetryPolicy };
 
 export interface RequestTimeouts {
   /** Time to response headers, ms. */
@@ -30,7 +22,8 @@ export interface RequestTimeouts {
   bodyIdleMs: number;
 }
 
-export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 60_000, retryAfterCapMs: 300_000 });
+/** 6 attempts, back-off from 1 s to 60 s, Retry-After honoured up to 5 min. */
+export const DEFAULT_RETRY: Readonly<RetryPolicy> = API_RETRY;
 
 /** Wraps an error thrown by the caller's callback so the retry loop passes it through untouched. */
 export class CallerError {
@@ -151,18 +144,13 @@ export class HttpCore {
         failure.error.context['attempts'] = attempt;
         throw failure.error;
       }
-      const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-      // Retry-After gets up to +10% jitter so requests throttled together do not return together.
-      const delay =
-        failure.retryAfterMs !== undefined ? Math.min(failure.retryAfterMs, retry.retryAfterCapMs) * (1 + Math.random() * 0.1) : Math.random() * ceiling;
+      const delay = retryDelay(attempt, retry, failure.retryAfterMs);
       counters.retries++;
       this.#o.logger.debug(
         { tenantId: this.#o.tenantId, op: x.what, contentType: x.contentType, code: failure.error.code, status: (failure.error as Partial<ApiError>).status, afCode: (failure.error as Partial<ApiError>).afCode, attempt, delayMs: Math.round(delay) },
         'retrying Management API request',
       );
-      await sleep(delay, undefined, { signal: x.signal }).catch((e: unknown) => {
-        throw x.signal?.aborted ? x.signal.reason : e;
-      });
+      await sleep(delay, x.signal);
     }
   }
 
@@ -225,15 +213,6 @@ export class HttpCore {
       context: { tenantId: this.#o.tenantId, url: urlForLog(x.url), contentType: x.contentType, networkError: code },
     });
   }
-}
-
-/** Retry-After in seconds or as an HTTP date → ms from now; undefined when absent or invalid. */
-export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
-  const v = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (v === undefined || v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
 /** Reads at most `limit` bytes of a body as UTF-8 (the rest is discarded). */

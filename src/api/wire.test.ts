@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatApiTime, nextPageUri, parseApiTime, parseDescriptor } from './wire.js';
-import { parseRetryAfter } from './http.js';
+import { parseRetryAfter } from '../shared/retry.js';
 import { afCodeInfo } from './af-codes.js';
 import { cloudEndpoints, resolveEndpoints } from '../auth/clouds.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aadstsCode, tokenError } from './aad-errors.js';
-import { redactSecrets } from '../api/redact.js';
+import { redactSecrets } from '../logging/redact.js';
 
 const base = { loginHost: 'login.microsoftonline.com', tenantId: 't', clientId: 'c' };
 

@@ -3,7 +3,7 @@
 // Entra's own first sentence. Never includes the secret, the assertion or a token.
 
 import { AuthError } from '../errors.js';
-import { redactSecrets } from '../api/redact.js';
+import { redactSecrets } from '../logging/redact.js';
 
 interface AadHint {
   hint: string;

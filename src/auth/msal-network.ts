@@ -4,7 +4,7 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { request, type Dispatcher } from 'undici';
 import { AuthError } from '../errors.js';
-import { redactSecrets } from '../api/redact.js';
+import { redactSecrets } from '../logging/redact.js';
 
 export interface MsalNetworkOptions {
   dispatcher: Dispatcher;

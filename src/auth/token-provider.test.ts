@@ -6,7 +6,7 @@ import { createDispatcher } from '../api/dispatcher.js';
 import { startHttpsDouble, testCertificate, type HttpsDouble } from '../api/testing/https-double.js';
 import { createLoginDouble, type LoginDouble, type LoginDoubleOptions } from '../api/testing/login-double.js';
 import { TokenProvider, type ClientCredential } from './token-provider.js';
-import type { Logger } from '../collector/types.js';
+import type { Logger } from '../logging/types.js';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 const CLIENT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';

@@ -6,7 +6,7 @@ import { createHash, createPrivateKey, randomUUID, X509Certificate } from 'node:
 import { ConfidentialClientApplication, LogLevel, type Configuration } from '@azure/msal-node';
 import type { Dispatcher } from 'undici';
 import { AuthError, ConfigError, O365AuditError } from '../errors.js';
-import type { Logger } from '../collector/types.js';
+import type { Logger } from '../logging/types.js';
 import { createMsalNetworkClient, type MsalNetwork } from './msal-network.js';
 import { tokenError } from './aad-errors.js';
 

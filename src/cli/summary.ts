@@ -3,7 +3,7 @@
 
 import type { RunSummary, StreamStats } from '../collector/types.js';
 import { CLOCK_SKEW_HINT, formatSkew } from '../collector/clock.js';
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../shared/duration.js';
 import { scrub } from '../logging/redact.js';
 
 function streamName(s: StreamStats): string {

@@ -4,7 +4,7 @@
 import { resolveEndpoints } from '../auth/clouds.js';
 import { TokenProvider, type ClientCredential } from '../auth/token-provider.js';
 import { createDispatcher } from '../api/dispatcher.js';
-import type { Logger } from '../collector/types.js';
+import type { Logger } from '../logging/types.js';
 import type { AppConfig, TenantConfig } from '../config/types.js';
 
 export async function tenantToken(tenant: TenantConfig, config: AppConfig, logger?: Logger): Promise<string> {

@@ -4,7 +4,7 @@
 // lost). A skew is logged when it appears, changes or goes, and shows in the summary and state.
 
 import type { ManagementApi } from '../api/types.js';
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../shared/duration.js';
 import { O365AuditError } from '../errors.js';
 import type { Logger } from './types.js';
 import { MINUTE_MS } from './windows.js';

@@ -11,7 +11,7 @@ import { streamKey } from '../state/types.js';
 import { TenantClock } from './clock.js';
 import { Committer } from './committer.js';
 import { Semaphore } from './semaphore.js';
-import { sleep } from './sleep.js';
+import { pause as sleep } from '../shared/sleep.js';
 import { StreamState } from './stream-state.js';
 import { Stream } from './stream.js';
 import { SubscriptionKeeper } from './subscriptions.js';

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileOutput } from '../outputs/file-output.js';
+import { FileOutput } from '../outputs/file/file-output.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { streamKey, type CommittedState, type StateStore, type StreamCheckpoint } from '../state/types.js';
 import { createCollector } from './collector.js';

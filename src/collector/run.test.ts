@@ -4,7 +4,7 @@
 
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { StdoutOutput } from '../outputs/stdout-output.js';
+import { StdoutOutput } from '../outputs/stdout/stdout-output.js';
 import type { Output, OutputPosition } from '../outputs/types.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { streamKey } from '../state/types.js';

@@ -10,6 +10,7 @@ import type { StreamState } from './stream-state.js';
 import type { Logger, StreamSettings, StreamStats } from './types.js';
 import { ClockSkewError, SKEW_TOLERANCE_MS, formatSkew, type ClockView } from './clock.js';
 import { listingFloor, planWindow } from './windows.js';
+import { sleep } from '../shared/sleep.js';
 
 /** Resolves with `p`, or rejects when `signal` aborts first. Only used under back-pressure. */
 function untilAbort(p: Promise<void>, signal: AbortSignal): Promise<void> {
@@ -33,21 +34,6 @@ function untilAbort(p: Promise<void>, signal: AbortSignal): Promise<void> {
 /** Whole-window attempts per round, and the pause before the next one (doubled each time). */
 const WINDOW_ATTEMPTS = 3;
 const WINDOW_RETRY_DELAY_MS = 1000;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export interface StreamHost {
   api: ManagementApi;

@@ -5,6 +5,7 @@
 import type { ManagementApi } from '../api/types.js';
 import type { Output } from '../outputs/types.js';
 import type { StateStore } from '../state/types.js';
+import type { Logger } from '../logging/types.js';
 
 export interface StreamSettings {
   /** Longest listing window, ms (<= 24 h). */
@@ -42,12 +43,8 @@ export interface CollectorOptions {
   now?: () => number;
 }
 
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+// The Logger type lives in src/logging (the ground floor); re-exported for existing importers.
+export type { Logger };
 
 /** Per-stream figures for progress display and the run summary. */
 export interface StreamStats {

@@ -2,7 +2,7 @@
 // (createManagementApi in src/api). Kept apart so a change of that contract touches one file.
 
 import type { ManagementApiOptions } from '../api/index.js';
-import type { Logger } from '../collector/types.js';
+import type { Logger } from '../logging/types.js';
 import type { AppConfig, TenantConfig } from './types.js';
 
 export function managementApiOptions(tenant: TenantConfig, config: AppConfig, logger: Logger): ManagementApiOptions {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ManagementApi } from '../api/types.js';
-import type { Logger } from '../collector/types.js';
+import type { Logger } from '../logging/types.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { managementApiOptions } from './api-options.js';
 import { buildCollectorOptions } from './build.js';

@@ -1,11 +1,12 @@
-// AppConfig -> CollectorOptions: one ManagementApi per tenant, the outputs (outputs.ts) and
+// AppConfig -> CollectorOptions: one ManagementApi per tenant, the outputs (src/outputs/build.ts) and
 // the FileStateStore. The returned close() releases what the collector does not own (API clients).
 
 import { createManagementApi } from '../api/index.js';
 import type { ManagementApi } from '../api/types.js';
-import type { CollectorOptions, Logger, TenantRuntime } from '../collector/types.js';
-import { createConfiguredOutputs } from './outputs.js';
-import type { OutputContext } from '../outputs/registry.js';
+import type { CollectorOptions, TenantRuntime } from '../collector/types.js';
+import type { Logger } from '../logging/types.js';
+import { createOutputs } from '../outputs/build.js';
+import type { OutputBuildContext } from '../outputs/definition.js';
 import type { Output } from '../outputs/types.js';
 import { FileStateStore } from '../state/file-store.js';
 import type { StateStore } from '../state/types.js';
@@ -14,7 +15,8 @@ import type { AppConfig, TenantConfig } from './types.js';
 
 export interface BuildOptions {
   logger: Logger;
-  outputContext?: OutputContext;
+  /** Run-time hooks for the outputs (stdout's reader going away). */
+  outputContext?: Pick<OutputBuildContext, 'onReaderGone'>;
   /** Replaces createManagementApi (tests). */
   apiFactory?: (tenant: TenantConfig, config: AppConfig, logger: Logger) => ManagementApi;
   /** Replaces the FileStateStore (tests). */
@@ -59,7 +61,7 @@ export function buildCollectorOptions(config: AppConfig, build: BuildOptions): B
         },
       };
     });
-    outputs = createConfiguredOutputs(config.outputs, { context: build.outputContext ?? {}, logger: build.logger, stateDir: config.stateDir });
+    outputs = createOutputs(config.outputs, { ...build.outputContext, logger: build.logger, stateDir: config.stateDir });
     const state =
       build.state ??
       new FileStateStore(config.stateDir, {

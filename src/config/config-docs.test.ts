@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DOCS_PATH, generateConfigDocs } from '../../scripts/gen-config-docs.js';
+import { OUTPUTS } from '../outputs/build.js';
+import { CONFIG_DOCS_PATH, generateConfigDocs } from './docs.js';
 import { knownKeys } from './schema.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -23,5 +24,14 @@ describe('docs/config.md', () => {
     for (const k of knownKeys('certificate')) expect(doc).toContain(`| \`certificate.${k}\``);
     for (const k of knownKeys('retry')) expect(doc).toContain(`| \`retry.${k}\``);
     for (const k of knownKeys('output')) expect(doc).toContain(`| \`${k}\``);
+  });
+
+  it('has a section for every registered output type, listing each of its keys', async () => {
+    const doc = await generateConfigDocs(root);
+    for (const o of OUTPUTS) {
+      const section = doc.split(`### ${o.types.map((t) => `\`type: ${t}\``).join(' / ')}\n`)[1]?.split('\n### ')[0];
+      expect(section, o.key).toBeDefined();
+      for (const k of Object.keys((o.definition.schema.properties ?? {}) as object)) expect(section, `${o.key}.${k}`).toContain(`| \`${k}\``);
+    }
   });
 });

@@ -9,15 +9,14 @@ import { dirname, resolve } from 'node:path';
 import type { CloudName } from '../auth/clouds.js';
 import { registerSecret, scrub } from '../logging/redact.js';
 import type { O365AuditConfigFile, Tenant } from '../generated/config.js';
-import { normaliseElasticsearchOutput, type RawElasticsearchOutput } from '../outputs/elasticsearch/config.js';
-import { normaliseHttpOutput, type OutputFileReader, type RawHttpOutput } from '../outputs/http/config.js';
-import type { RecordFormat } from '../outputs/wazuh/format.js';
-import { parseDuration } from './duration.js';
+import { normaliseOutput as normaliseOutputEntry, type ConfiguredOutput } from '../outputs/build.js';
+import type { OutputFileReader } from '../outputs/normalise.js';
+import { parseDuration } from '../shared/duration.js';
 import { interpolateEnv } from './interpolate.js';
 import { ConfigValidationError, formatPath, type ConfigIssue, type KeyPath } from './issues.js';
 import { parseSource } from './parse.js';
 import { schemaDefault, schemaTenantDefault } from './schema.js';
-import type { AppConfig, ConfiguredOutput, LogLevel, TenantConfig, TenantCredential } from './types.js';
+import type { AppConfig, LogLevel, TenantConfig, TenantCredential } from './types.js';
 import { validateConfigValue } from './validate.js';
 
 export interface LoadOptions {
@@ -152,8 +151,8 @@ class FileReader {
 }
 
 // The file's shape, generated from the schema (scripts/gen-types.ts): the schema is the one source.
-type RawLineOutput = { type: 'file'; path: string; name?: string; format?: RecordFormat } | { type: 'stdout'; name?: string; format?: RecordFormat };
-type RawOutput = RawLineOutput | RawElasticsearchOutput | RawHttpOutput;
+// An output entry's own shape is its output's business (src/outputs/<type>/schema.json).
+type RawOutput = { type: string };
 type RawConfig = Omit<O365AuditConfigFile, 'output' | 'outputs'> & { output?: RawOutput; outputs?: RawOutput[] };
 type RawTenant = Tenant;
 
@@ -194,26 +193,9 @@ function normalise(raw: RawConfig, baseDir: string, files: FileReader, file: str
 
 function normaliseOutput(o: RawOutput, at: KeyPath, baseDir: string, files: FileReader): ConfiguredOutput {
   const reader: OutputFileReader = { baseDir, read: (key, name) => files.read([...at, key], name) };
-  switch (o.type) {
-    case 'file':
-      return { type: 'file', path: resolve(baseDir, o.path), name: o.name, ...(o.format !== undefined ? { format: o.format } : {}) };
-    case 'stdout':
-      return { type: 'stdout', name: o.name, ...(o.format !== undefined ? { format: o.format } : {}) };
-    case 'elasticsearch':
-    case 'opensearch': {
-      const c = normaliseElasticsearchOutput(o, reader);
-      registerSecret(c.apiKey);
-      registerSecret(c.password);
-      return c;
-    }
-    case 'http': {
-      const c = normaliseHttpOutput(o, reader);
-      if (c.auth?.kind === 'basic') registerSecret(c.auth.password);
-      if (c.auth?.kind === 'bearer') registerSecret(c.auth.token);
-      for (const [k, v] of Object.entries(c.headers ?? {})) if (/authorization|token|key|secret/i.test(k)) registerSecret(v);
-      return c;
-    }
-  }
+  const { config, secrets } = normaliseOutputEntry(o, reader);
+  for (const s of secrets) registerSecret(s);
+  return config;
 }
 
 function normaliseTenant(

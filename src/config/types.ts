@@ -3,10 +3,8 @@
 // `credential` and are never logged (see src/logging/redact.ts).
 
 import type { CloudName } from '../auth/clouds.js';
-import type { ElasticsearchOutputConfig } from '../outputs/elasticsearch/es-output.js';
-import type { HttpOutputConfig } from '../outputs/http/http-output.js';
-import type { OutputConfig } from '../outputs/registry.js';
-import type { RecordFormat } from '../outputs/wazuh/format.js';
+import type { ConfiguredOutput } from '../outputs/build.js';
+import type { RetryPolicy } from '../shared/retry.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -22,17 +20,11 @@ export type TenantCredential =
       thumbprint: string;
     };
 
-/** A line output (file, stdout) with its record format. */
-export type LineOutputConfig = OutputConfig & { format?: RecordFormat };
+/** One configured output, normalised (secrets resolved, paths absolute, durations in ms): the union the output registry derives. */
+export type { ConfiguredOutput };
 
-/** One configured output, normalised (secrets resolved, paths absolute, durations in ms). */
-export type ConfiguredOutput = LineOutputConfig | ElasticsearchOutputConfig | HttpOutputConfig;
-
-export interface RetrySettings {
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+/** The global `retry` block: the API client's retry policy without its Retry-After cap. */
+export type RetrySettings = Pick<RetryPolicy, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>;
 
 export interface TenantConfig {
   /** Key path of this tenant in the file (`tenants[1]`), for messages. */

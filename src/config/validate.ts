@@ -3,7 +3,9 @@
 // rules a schema expresses badly (exactly one credential, output xor outputs, duration bounds).
 
 import type { ErrorObject } from 'ajv';
-import { parseDuration } from './duration.js';
+import { OUTPUT_TYPES, outputListIssues } from '../outputs/build.js';
+import { GUID_RE } from '../shared/guid.js';
+import { parseDuration } from '../shared/duration.js';
 import { formatPath, type KeyPath } from './issues.js';
 import { configValidator } from './schema.js';
 import { closestKey } from './suggest.js';
@@ -14,7 +16,6 @@ export interface RawIssue {
   hint?: string;
 }
 
-const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN_RE = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 
 export function validateConfigValue(value: unknown): RawIssue[] {
@@ -119,7 +120,6 @@ function patternIssue(schemaPath: string, at: KeyPath, root: unknown): RawIssue 
   return { keyPath: at, message: 'must be an http:// or https:// URL' };
 }
 
-const OUTPUT_TYPES = ['file', 'stdout', 'elasticsearch', 'opensearch', 'http'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -155,19 +155,11 @@ function crossFieldIssues(root: unknown): RawIssue[] {
   const outputs: Array<[KeyPath, unknown]> = Array.isArray(root.outputs)
     ? root.outputs.map((o, i) => [['outputs', i], o])
     : root.output !== undefined ? [[['output'], root.output]] : [];
-  let stdoutCount = 0;
-  const names = new Map<string, KeyPath>();
-  for (const [path, o] of outputs) {
-    if (!isObj(o)) continue;
-    // Names key the committed positions in the state: two outputs cannot share one.
-    const name = typeof o.name === 'string' ? o.name : typeof o.type === 'string' ? o.type : undefined;
-    if (name !== undefined) {
-      const prev = names.get(name);
-      if (prev !== undefined) out.push({ keyPath: [...path, 'name'], message: `"${name}" is already the name of ${formatPath(prev)}`, hint: 'give each output of the same type a distinct `name`' });
-      else names.set(name, path);
-    }
-    if (o.type === 'stdout' && ++stdoutCount === 2) out.push({ keyPath: path, message: 'only one stdout output is possible' });
-    out.push(...shippingOutputIssues(o, path));
+  // Each output type's own rules, unique names, at most one stdout: the output registry knows them.
+  const entries = outputs.filter((e): e is [KeyPath, Obj] => isObj(e[1]));
+  for (const issue of outputListIssues(entries.map(([, o]) => o), (i) => formatPath(entries[i]![0]))) {
+    const at = entries[issue.index]![0];
+    out.push({ keyPath: issue.key !== undefined ? [...at, issue.key] : at, message: issue.message, hint: issue.hint });
   }
 
   if (Array.isArray(root.tenants)) {
@@ -208,30 +200,6 @@ function crossFieldIssues(root: unknown): RawIssue[] {
       const j = clientIds.get(t.tenant_id.toLowerCase());
       if (j !== undefined && j !== i) out.push({ keyPath: ['tenants', i, 'tenant_id'], message: `is used as client_id in tenants[${j}]`, hint: 'tenant_id and client_id look swapped' });
     });
-  }
-  return out;
-}
-
-/** Credential and address rules of the elasticsearch/opensearch and http outputs. */
-function shippingOutputIssues(o: Obj, path: KeyPath): RawIssue[] {
-  const out: RawIssue[] = [];
-  const both = (a: string, b: string) => {
-    if (o[a] !== undefined && o[b] !== undefined) out.push({ keyPath: [...path, b], message: `give either ${a} or ${b}, not both` });
-  };
-  if (o.type === 'elasticsearch' || o.type === 'opensearch') {
-    if (o.url === undefined && o.hosts === undefined) out.push({ keyPath: [...path, 'url'], message: 'is required (or give `hosts`)' });
-    both('url', 'hosts');
-    both('api_key', 'api_key_file');
-    both('password', 'password_file');
-    if ((o.api_key !== undefined || o.api_key_file !== undefined) && o.username !== undefined) out.push({ keyPath: [...path, 'username'], message: 'give either an API key or a username and password, not both' });
-  }
-  if (o.type === 'http') {
-    both('password', 'password_file');
-    both('bearer_token', 'bearer_token_file');
-    if ((o.bearer_token !== undefined || o.bearer_token_file !== undefined) && o.username !== undefined) out.push({ keyPath: [...path, 'username'], message: 'give either a bearer token or a username and password, not both' });
-  }
-  if ((o.type === 'http' || o.type === 'elasticsearch' || o.type === 'opensearch') && o.username !== undefined && o.password === undefined && o.password_file === undefined) {
-    out.push({ keyPath: [...path, 'password'], message: 'is required with username (or give password_file)' });
   }
   return out;
 }

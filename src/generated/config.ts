@@ -13,13 +13,9 @@ export type Output = {
   /**
    * Output type.
    */
-  type: 'file' | 'stdout' | 'elasticsearch' | 'opensearch' | 'http';
+  type: 'elasticsearch' | 'opensearch' | 'file' | 'http' | 'stdout';
   [k: string]: unknown;
-} & (OutputFile | OutputStdout | OutputElasticsearch | OutputHttp);
-/**
- * Line format of each record. `raw`: the record exactly as the API sent it. `wazuh`: `{"integration":"office365","office365":{...record,"Subscription":"<content type>"}}`, the shape Wazuh's office365 rules match (read it with a `<localfile>` of `<log_format>json</log_format>`).
- */
-export type OutputFormat = 'raw' | 'wazuh';
+} & (OutputElasticsearch | OutputFile | OutputHttp | OutputStdout);
 /**
  * Bulk-indexes every record into Elasticsearch (7.x, 8.x, 9.x) or OpenSearch (2.x, 3.x) as `{"message": "<raw record>"}` with `_id` = the record's Id and op_type `create`: a record sent twice is not doubled. The index template's default pipeline turns `message` into ECS (install it with `o365-audit setup`, or `setup_on_start`). Progress is committed only after the bulk response confirms every record.
  */
@@ -125,22 +121,26 @@ export type OutputElasticsearch1 = {
   [k: string]: unknown;
 };
 /**
- * One output, chosen by `type`: `file` (NDJSON file, exactly-once across crashes), `stdout` (NDJSON on standard output), `elasticsearch` / `opensearch` (bulk create with `_id` = record Id) or `http` (batched POST). Each type accepts only its own keys.
+ * Line format of each record. `raw`: the record exactly as the API sent it. `wazuh`: `{"integration":"office365","office365":{...record,"Subscription":"<content type>"}}`, the shape Wazuh's office365 rules match (read it with a `<localfile>` of `<log_format>json</log_format>`).
+ */
+export type OutputFormat = 'raw' | 'wazuh';
+/**
+ * One output, chosen by `type` (`elasticsearch`, `opensearch`, `file`, `http`, `stdout`), each described below. Each type accepts only its own keys.
  */
 export type Output1 = {
   /**
    * Output type.
    */
-  type: 'file' | 'stdout' | 'elasticsearch' | 'opensearch' | 'http';
+  type: 'elasticsearch' | 'opensearch' | 'file' | 'http' | 'stdout';
   [k: string]: unknown;
 } & Output2 & {
     /**
      * Output type.
      */
-    type: 'file' | 'stdout' | 'elasticsearch' | 'opensearch' | 'http';
+    type: 'elasticsearch' | 'opensearch' | 'file' | 'http' | 'stdout';
     [k: string]: unknown;
   } & Output2;
-export type Output2 = OutputFile | OutputStdout | OutputElasticsearch | OutputHttp;
+export type Output2 = OutputElasticsearch | OutputFile | OutputHttp | OutputStdout;
 
 /**
  * Configuration of the o365-audit collector (YAML or JSON). Keys are snake_case; unknown keys are errors. String values may use `${ENV_VAR}` (write `$${` for a literal `${`). Relative paths are resolved against the folder of the config file.
@@ -326,20 +326,6 @@ export interface OutputFile {
   format?: OutputFormat;
 }
 /**
- * Writes one record per line to standard output (logs and the summary go to stderr). If the reader goes away, the run ends cleanly; uncommitted records come again next run.
- */
-export interface OutputStdout {
-  /**
-   * `stdout`.
-   */
-  type: 'stdout';
-  /**
-   * Name of this output in state and logs; defaults to the type. Needed when two outputs share a type.
-   */
-  name?: string;
-  format?: OutputFormat;
-}
-/**
  * POSTs batches of records to a URL: a Vector `http_server` source, a Fluent Bit `http` input, a Logstash `http` input. At-least-once: progress is committed only after a 2xx for every batch.
  */
 export interface OutputHttp {
@@ -427,4 +413,18 @@ export interface OutputHttp {
      */
     max_delay?: string;
   };
+}
+/**
+ * Writes one record per line to standard output (logs and the summary go to stderr). If the reader goes away, the run ends cleanly; uncommitted records come again next run.
+ */
+export interface OutputStdout {
+  /**
+   * `stdout`.
+   */
+  type: 'stdout';
+  /**
+   * Name of this output in state and logs; defaults to the type. Needed when two outputs share a type.
+   */
+  name?: string;
+  format?: OutputFormat;
 }

@@ -9725,7 +9725,7 @@ export const configSchema: SchemaObject = {
     },
     "output": {
       "type": "object",
-      "description": "One output, chosen by `type`: `file` (NDJSON file, exactly-once across crashes), `stdout` (NDJSON on standard output), `elasticsearch` / `opensearch` (bulk create with `_id` = record Id) or `http` (batched POST). Each type accepts only its own keys.",
+      "description": "One output, chosen by `type` (`elasticsearch`, `opensearch`, `file`, `http`, `stdout`), each described below. Each type accepts only its own keys.",
       "required": [
         "type"
       ],
@@ -9734,11 +9734,11 @@ export const configSchema: SchemaObject = {
           "description": "Output type.",
           "type": "string",
           "enum": [
-            "file",
-            "stdout",
             "elasticsearch",
             "opensearch",
-            "http"
+            "file",
+            "http",
+            "stdout"
           ]
         }
       },
@@ -9747,74 +9747,18 @@ export const configSchema: SchemaObject = {
       },
       "oneOf": [
         {
-          "$ref": "#/definitions/output_file"
-        },
-        {
-          "$ref": "#/definitions/output_stdout"
-        },
-        {
           "$ref": "#/definitions/output_elasticsearch"
         },
         {
+          "$ref": "#/definitions/output_file"
+        },
+        {
           "$ref": "#/definitions/output_http"
+        },
+        {
+          "$ref": "#/definitions/output_stdout"
         }
       ]
-    },
-    "output_file": {
-      "type": "object",
-      "description": "Appends one record per line to `path`. The committed file length is stored with each checkpoint and the file is trimmed back to it on start, so records are written exactly once across crashes.",
-      "additionalProperties": false,
-      "required": [
-        "type",
-        "path"
-      ],
-      "properties": {
-        "type": {
-          "description": "`file`.",
-          "type": "string",
-          "enum": [
-            "file"
-          ]
-        },
-        "path": {
-          "description": "The NDJSON file to append to (relative to the config file's folder).",
-          "type": "string",
-          "minLength": 1
-        },
-        "name": {
-          "description": "Name of this output in state and logs; defaults to the type. Needed when two outputs share a type.",
-          "type": "string",
-          "pattern": "^[A-Za-z0-9_.-]+$"
-        },
-        "format": {
-          "$ref": "#/definitions/output_format"
-        }
-      }
-    },
-    "output_stdout": {
-      "type": "object",
-      "description": "Writes one record per line to standard output (logs and the summary go to stderr). If the reader goes away, the run ends cleanly; uncommitted records come again next run.",
-      "additionalProperties": false,
-      "required": [
-        "type"
-      ],
-      "properties": {
-        "type": {
-          "description": "`stdout`.",
-          "type": "string",
-          "enum": [
-            "stdout"
-          ]
-        },
-        "name": {
-          "description": "Name of this output in state and logs; defaults to the type. Needed when two outputs share a type.",
-          "type": "string",
-          "pattern": "^[A-Za-z0-9_.-]+$"
-        },
-        "format": {
-          "$ref": "#/definitions/output_format"
-        }
-      }
     },
     "output_elasticsearch": {
       "type": "object",
@@ -9977,6 +9921,37 @@ export const configSchema: SchemaObject = {
         }
       ]
     },
+    "output_file": {
+      "type": "object",
+      "description": "Appends one record per line to `path`. The committed file length is stored with each checkpoint and the file is trimmed back to it on start, so records are written exactly once across crashes.",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "path"
+      ],
+      "properties": {
+        "type": {
+          "description": "`file`.",
+          "type": "string",
+          "enum": [
+            "file"
+          ]
+        },
+        "path": {
+          "description": "The NDJSON file to append to (relative to the config file's folder).",
+          "type": "string",
+          "minLength": 1
+        },
+        "name": {
+          "description": "Name of this output in state and logs; defaults to the type. Needed when two outputs share a type.",
+          "type": "string",
+          "pattern": "^[A-Za-z0-9_.-]+$"
+        },
+        "format": {
+          "$ref": "#/definitions/output_format"
+        }
+      }
+    },
     "output_http": {
       "type": "object",
       "description": "POSTs batches of records to a URL: a Vector `http_server` source, a Fluent Bit `http` input, a Logstash `http` input. At-least-once: progress is committed only after a 2xx for every batch.",
@@ -10122,6 +10097,31 @@ export const configSchema: SchemaObject = {
             ]
           }
         ]
+      }
+    },
+    "output_stdout": {
+      "type": "object",
+      "description": "Writes one record per line to standard output (logs and the summary go to stderr). If the reader goes away, the run ends cleanly; uncommitted records come again next run.",
+      "additionalProperties": false,
+      "required": [
+        "type"
+      ],
+      "properties": {
+        "type": {
+          "description": "`stdout`.",
+          "type": "string",
+          "enum": [
+            "stdout"
+          ]
+        },
+        "name": {
+          "description": "Name of this output in state and logs; defaults to the type. Needed when two outputs share a type.",
+          "type": "string",
+          "pattern": "^[A-Za-z0-9_.-]+$"
+        },
+        "format": {
+          "$ref": "#/definitions/output_format"
+        }
       }
     },
     "output_format": {

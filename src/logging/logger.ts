@@ -3,7 +3,7 @@
 // fields are removed by path and every message/error text is scrubbed of registered secrets.
 
 import pino, { type Logger as PinoLogger } from 'pino';
-import type { Logger } from '../collector/types.js';
+import type { Logger } from './types.js';
 import { scrub } from './redact.js';
 
 export type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

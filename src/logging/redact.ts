@@ -1,6 +1,7 @@
-// Keeps secrets out of everything the program prints: known secret values (client secrets, private
-// keys, tokens) are registered once when read, and scrub() replaces them in any text before it is
-// shown. Also hides userinfo in URLs (proxy credentials) and bearer tokens / JWTs by shape.
+// The one redactor. Keeps secrets out of everything the program prints: known secret values (client
+// secrets, private keys, tokens) are registered once when read, and scrub() replaces them in any
+// text before it is shown. Also hides userinfo in URLs (proxy credentials) and bearer tokens / JWTs
+// by shape; redactSecrets() adds secret-looking form fields, for text a server sent back.
 
 const REDACTED = '[REDACTED]';
 const secrets = new Set<string>();
@@ -29,6 +30,24 @@ export function scrub(text: string): string {
   // Longest first, so a secret that contains another is hidden whole.
   for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(REDACTED);
   return out.replace(JWT, REDACTED).replace(BEARER, `$1 ${REDACTED}`).replace(URL_USERINFO, `$1${REDACTED}@`);
+}
+
+// `client_secret=…`, `"password":"…"`: servers echo request bodies in their error text.
+const SECRET_FIELD = /((?:client_secret|client_assertion|access_token|refresh_token|password)["']?\s*[=:]\s*["']?)[^&"'\s,}]+/gi;
+
+/** scrub() plus secret-looking form and JSON fields: for error text a server sent back. */
+export function redactSecrets(text: string): string {
+  return scrub(text.replace(SECRET_FIELD, `$1${REDACTED}`));
+}
+
+/** Origin + path of a URL, never its query string (which may carry ids we do not want in logs) nor credentials. */
+export function urlForLog(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '[unparsable URL]';
+  }
 }
 
 /** A URL safe to show: credentials removed. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { O365AuditError } from '../../src/errors.js';
 import { ElasticsearchOutput, type ElasticsearchOutputConfig } from '../../src/outputs/elasticsearch/es-output.js';
-import { EDGE_CASES, contentTypeOf, sampleRecords } from '../../src/outputs/http/test-records.js';
+import { EDGE_CASES, contentTypeOf, sampleRecords } from '../../src/outputs/testing/records.js';
 import { call, countDocs, createFixture, hasIngest, nodeUrl, startBulkProxy, waitForCount, type BulkProxy } from './outputs-helpers.js';
 
 const meta = { tenantId: 'tenant-1', contentType: 'Audit.General', contentId: 'c1' };

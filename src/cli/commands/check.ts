@@ -13,7 +13,7 @@ import { EXIT_FAILURES, EXIT_OK } from '../exit-codes.js';
 import { explainError, isAuditLogDisabled } from '../explain.js';
 import { decodeJwtClaims } from '../jwt.js';
 import { tenantEndpoints, tenantToken } from '../tenant-token.js';
-import type { Logger } from '../../collector/types.js';
+import type { Logger } from '../../logging/types.js';
 
 const READ = 'ActivityFeed.Read';
 const READ_DLP = 'ActivityFeed.ReadDlp';

@@ -3,7 +3,7 @@
 
 import { Command } from 'commander';
 import { CLOCK_SKEW_HINT, formatSkew } from '../../collector/clock.js';
-import { formatDuration } from '../../config/duration.js';
+import { formatDuration } from '../../shared/duration.js';
 import { scrub } from '../../logging/redact.js';
 import { loadContext } from '../context.js';
 import { CliExit, EXIT_FAILURES } from '../exit-codes.js';

@@ -12,6 +12,7 @@ import type {
   SubscriptionInfo,
 } from '../../api/types.js';
 import { ClockSkewTracker, type ClockSkew } from '../../api/clock-skew.js';
+import { sleep } from '../../shared/sleep.js';
 
 const DAY = 86_400_000;
 /** Good enough for scripted raw records (the real client takes the Id from its parser). */
@@ -64,20 +65,6 @@ export function apiError(status: number | undefined, afCode: string | undefined,
   return new ApiError(`fake API error ${status ?? ''} ${afCode ?? ''}`.trim(), status, afCode, { retryable, hint });
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export class FakeManagementApi implements ManagementApi {
   readonly tenantId: string;

@@ -2,7 +2,7 @@
 // deterministic fake API slow enough to be killed mid-run. Prints the summary when it finishes.
 // Usage: node --import tsx kill-child.ts <state_dir> <out_file>
 
-import { FileOutput } from '../../outputs/file-output.js';
+import { FileOutput } from '../../outputs/file/file-output.js';
 import { FileStateStore } from '../../state/file-store.js';
 import { createCollector } from '../collector.js';
 import { FakeManagementApi, makeRecords } from './fake-api.js';

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileOutput } from '../../outputs/file-output.js';
+import { FileOutput } from '../../outputs/file/file-output.js';
 import { FileStateStore } from '../../state/file-store.js';
 import { createCollector } from '../collector.js';
 import { FakeManagementApi } from './fake-api.js';

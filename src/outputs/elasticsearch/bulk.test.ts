@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleRecords } from '../http/test-records.js';
+import { sampleRecords } from '../testing/records.js';
 import { bulkBody, bulkItem, classifyItem, documentId, itemRaw, readBulkResponse, recordId } from './bulk.js';
 
 describe('recordId', () => {

@@ -1,9 +1,11 @@
 // From the user's snake_case elasticsearch/opensearch output entry (already checked against
-// schemas/outputs.fragment.json) to the camelCase config. Called by src/config/load.ts.
+// ./schema.json) to the camelCase config, and the rules the schema cannot say. Registered in
+// ../registry.ts.
 
 import { resolve } from 'node:path';
-import { durationMs, normaliseRetry, secret, type OutputFileReader, type RawRetry } from '../http/config.js';
 import type { OutputElasticsearch } from '../../generated/config.js';
+import { durationMs, fileText, normaliseRetry, secret, type OutputFileReader } from '../normalise.js';
+import { bothGiven, type OutputIssue } from '../rules.js';
 import type { ElasticsearchOutputConfig } from './es-output.js';
 
 // The user's keys come from the config schema: its generated type is the one definition.
@@ -17,7 +19,7 @@ export function normaliseElasticsearchOutput(raw: RawElasticsearchOutput, files:
     apiKey: secret(files, raw.api_key, 'api_key_file', raw.api_key_file),
     username: raw.username,
     password: secret(files, raw.password, 'password_file', raw.password_file),
-    ca: raw.ca_file !== undefined ? files.read('ca_file', resolve(files.baseDir, raw.ca_file)) : undefined,
+    ca: fileText(files, 'ca_file', raw.ca_file),
     namespace: raw.namespace,
     index: raw.index,
     pipeline: raw.pipeline,
@@ -30,4 +32,14 @@ export function normaliseElasticsearchOutput(raw: RawElasticsearchOutput, files:
     deadLetterPath: raw.dead_letter_path !== undefined ? resolve(files.baseDir, raw.dead_letter_path) : undefined,
     setupOnStart: raw.setup_on_start,
   };
+}
+
+/** Address and credential rules of an elasticsearch/opensearch output entry. */
+export function elasticsearchOutputRules(o: Record<string, unknown>): OutputIssue[] {
+  const out: OutputIssue[] = [];
+  if (o.url === undefined && o.hosts === undefined) out.push({ key: 'url', message: 'is required (or give `hosts`)' });
+  out.push(...bothGiven(o, 'url', 'hosts'), ...bothGiven(o, 'api_key', 'api_key_file'), ...bothGiven(o, 'password', 'password_file'));
+  if ((o.api_key !== undefined || o.api_key_file !== undefined) && o.username !== undefined) out.push({ key: 'username', message: 'give either an API key or a username and password, not both' });
+  if (o.username !== undefined && o.password === undefined && o.password_file === undefined) out.push({ key: 'password', message: 'is required with username (or give password_file)' });
+  return out;
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, O365AuditError } from '../../errors.js';
-import { startReceiver, type Received, type TestReceiver } from '../http/test-server.js';
+import { startReceiver, type Received, type TestReceiver } from '../testing/receiver.js';
 import { ElasticsearchOutput, type ElasticsearchOutputConfig } from './es-output.js';
 
 const meta = { tenantId: 't1', contentType: 'Audit.General', contentId: 'c' };

@@ -12,14 +12,16 @@
 // brings connection pooling and, later, AWS SigV4 signing.
 
 import { join } from 'node:path';
-import type { Logger } from '../../collector/types.js';
+import type { Logger } from '../../logging/types.js';
 import { ConfigError, O365AuditError, OutputError } from '../../errors.js';
-import { BatchQueue } from '../http/batch-queue.js';
-import { DEFAULT_RETRY, parseRetryAfter, retryDelay, sleep, type RetryPolicy } from '../http/backoff.js';
+import { BatchQueue } from '../../shared/batch-queue.js';
+import { OUTPUT_RETRY, parseRetryAfter, retryDelay, type RetryPolicy } from '../../shared/retry.js';
+import { sleep } from '../../shared/sleep.js';
 import type { Output, OutputPosition, RecordMeta } from '../types.js';
 import { BULK_FILTER_PATH, DOCUMENT_REQUEST_ERRORS, bulkBody, bulkItem, itemRaw, readBulkResponse, type BulkItem, type ItemError } from './bulk.js';
 import { DeadLetterFile, type DeadLetter } from './dead-letter.js';
-import { describe, errorSummary, hint, redactUrl, requestError } from './messages.js';
+import { describe, errorSummary, hint, requestError } from './messages.js';
+import { scrub } from '../../logging/redact.js';
 import type { SetupOptions } from '../../integration/setup/setup.js';
 import { TransportFailure, createTransport, type BulkTransport, type Engine } from './transport.js';
 
@@ -97,7 +99,7 @@ export class ElasticsearchOutput implements Output {
       try {
         u = new URL(h);
       } catch {
-        throw new ConfigError(`Output "${this.name}": "${redactUrl(h)}" is not a URL`, 'output.hosts');
+        throw new ConfigError(`Output "${this.name}": "${scrub(h)}" is not a URL`, 'output.hosts');
       }
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`Output "${this.name}": ${u.protocol} URLs are not supported (http or https)`, 'output.hosts');
     }
@@ -110,7 +112,7 @@ export class ElasticsearchOutput implements Output {
       throw new ConfigError(`Output "${this.name}": "${this.index}" is not a valid index name`, 'output.index');
     }
     this.query = { filter_path: BULK_FILTER_PATH, ...(config.pipeline ? { pipeline: config.pipeline } : {}) };
-    this.retry = { ...DEFAULT_RETRY, ...config.retry };
+    this.retry = { ...OUTPUT_RETRY, ...config.retry };
     const dl = config.deadLetterPath ?? (deps.stateDir !== undefined ? join(deps.stateDir, 'dead-letter', `${this.name}.ndjson`) : undefined);
     if (dl === undefined) throw new ConfigError(`Output "${this.name}" needs dead_letter_path (or a state_dir)`, 'output.dead_letter_path');
     this.deadLetterPath = dl;

@@ -32,7 +32,3 @@ export function hint(status: number, e?: ItemError): string {
   if (e?.type === 'cluster_block_exception') return '; the index is read-only (disk watermark?)';
   return '';
 }
-
-export function redactUrl(text: string): string {
-  return text.replace(/\/\/[^@/]*@/, '//***@');
-}

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseElasticsearchOutput } from '../elasticsearch/config.js';
-import { normaliseHttpOutput, type OutputFileReader } from './config.js';
+import type { OutputFileReader } from '../normalise.js';
+import { normaliseHttpOutput } from './config.js';
 
 let dir: string;
 let files: OutputFileReader & { problems: string[] };

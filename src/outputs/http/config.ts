@@ -1,44 +1,13 @@
-// From the user's snake_case output entry (already checked against schemas/outputs.fragment.json)
-// to the camelCase config of the http output. Called by src/config/load.ts at the edge.
+// From the user's snake_case http output entry (already checked against ./schema.json) to the
+// camelCase config, and the rules the schema cannot say. Registered in ../registry.ts.
 
 import type { OutputHttp } from '../../generated/config.js';
-import { resolve } from 'node:path';
-import { parseDuration } from '../../config/duration.js';
+import { durationMs, fileText, normaliseRetry, secret, type OutputFileReader } from '../normalise.js';
+import { bothGiven, type OutputIssue } from '../rules.js';
 import type { HttpOutputConfig } from './http-output.js';
-import type { RetryPolicy } from './backoff.js';
 
 // The user's keys come from the config schema: its generated types are the one definition.
 export type RawHttpOutput = OutputHttp;
-export type RawRetry = NonNullable<OutputHttp['retry']>;
-
-/** How the normalisers read referenced files: `key` is the output's key (`ca_file`), for messages. */
-export interface OutputFileReader {
-  baseDir: string;
-  /** The file's text, or undefined after recording a problem at `key`. */
-  read(key: string, name: string): string | undefined;
-}
-
-export function durationMs(value: string | undefined): number | undefined {
-  return value === undefined ? undefined : parseDuration(value);
-}
-
-export function normaliseRetry(r: RawRetry | undefined): Partial<RetryPolicy> | undefined {
-  if (r === undefined) return undefined;
-  const out: Partial<RetryPolicy> = {};
-  if (r.max_attempts !== undefined) out.maxAttempts = r.max_attempts;
-  const base = durationMs(r.base_delay);
-  const max = durationMs(r.max_delay);
-  if (base !== undefined) out.baseDelayMs = base;
-  if (max !== undefined) out.maxDelayMs = max;
-  return out;
-}
-
-/** A secret given inline or in a file (surrounding whitespace and a trailing newline dropped). */
-export function secret(files: OutputFileReader, inline: string | undefined, fileKey: string, file: string | undefined): string | undefined {
-  if (inline !== undefined) return inline;
-  if (file === undefined) return undefined;
-  return files.read(fileKey, resolve(files.baseDir, file))?.trim();
-}
 
 export function normaliseHttpOutput(raw: RawHttpOutput, files: OutputFileReader): HttpOutputConfig {
   const password = secret(files, raw.password, 'password_file', raw.password_file);
@@ -56,7 +25,7 @@ export function normaliseHttpOutput(raw: RawHttpOutput, files: OutputFileReader)
         : token !== undefined
           ? { kind: 'bearer', token }
           : undefined,
-    ca: raw.ca_file !== undefined ? files.read('ca_file', resolve(files.baseDir, raw.ca_file)) : undefined,
+    ca: fileText(files, 'ca_file', raw.ca_file),
     batchMaxBytes: raw.batch_max_bytes,
     batchMaxDocs: raw.batch_max_docs,
     flushIntervalMs: durationMs(raw.flush_interval),
@@ -64,4 +33,19 @@ export function normaliseHttpOutput(raw: RawHttpOutput, files: OutputFileReader)
     requestTimeoutMs: durationMs(raw.request_timeout),
     retry: normaliseRetry(raw.retry),
   };
+}
+
+/** Credential rules of an http output entry. */
+export function httpOutputRules(o: Record<string, unknown>): OutputIssue[] {
+  const out = [...bothGiven(o, 'password', 'password_file'), ...bothGiven(o, 'bearer_token', 'bearer_token_file')];
+  if ((o.bearer_token !== undefined || o.bearer_token_file !== undefined) && o.username !== undefined) out.push({ key: 'username', message: 'give either a bearer token or a username and password, not both' });
+  if (o.username !== undefined && o.password === undefined && o.password_file === undefined) out.push({ key: 'password', message: 'is required with username (or give password_file)' });
+  return out;
+}
+
+/** The secrets an http output holds, registered so they never appear in logs. */
+export function httpOutputSecrets(c: HttpOutputConfig): Array<string | undefined> {
+  const out = [c.auth?.kind === 'basic' ? c.auth.password : c.auth?.token];
+  for (const [k, v] of Object.entries(c.headers ?? {})) if (/authorization|token|key|secret/i.test(k)) out.push(v);
+  return out;
 }

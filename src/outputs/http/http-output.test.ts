@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, O365AuditError } from '../../errors.js';
 import { HttpOutput, type HttpOutputConfig } from './http-output.js';
-import { gate, isPending, startReceiver, type TestReceiver } from './test-server.js';
+import { gate, isPending, startReceiver, type TestReceiver } from '../testing/receiver.js';
 
 const meta = { tenantId: 't1', contentType: 'Audit.General', contentId: 'c1' };
 const rec = (i: number): string => `{"Id":"id-${i}","CreationTime":"2024-01-01T00:00:00","Operation":"Op","RecordType":${i}}`;

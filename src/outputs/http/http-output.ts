@@ -3,12 +3,13 @@
 // At-least-once: flushTo(mark) resolves only after a 2xx for every batch up to the mark.
 
 import { Agent, request, type Dispatcher } from 'undici';
-import type { Logger } from '../../collector/types.js';
+import type { Logger } from '../../logging/types.js';
 import { ConfigError, OutputError } from '../../errors.js';
 import type { Output, OutputPosition, RecordMeta } from '../types.js';
-import { formatRecord, type RecordFormat } from '../wazuh/format.js';
-import { DEFAULT_RETRY, parseRetryAfter, retryDelay, sleep, type RetryPolicy } from './backoff.js';
-import { BatchQueue } from './batch-queue.js';
+import { formatRecord, type RecordFormat } from '../../shared/record-format.js';
+import { OUTPUT_RETRY, parseRetryAfter, retryDelay, type RetryPolicy } from '../../shared/retry.js';
+import { sleep } from '../../shared/sleep.js';
+import { BatchQueue } from '../../shared/batch-queue.js';
 
 /** Normalised (camelCase) config of one http output, as the registry passes it. */
 export interface HttpOutputConfig {
@@ -74,7 +75,7 @@ export class HttpOutput implements Output {
     this.format = config.format ?? 'raw';
     this.encoding = config.encoding ?? 'ndjson';
     this.logger = deps.logger;
-    this.retry = { ...DEFAULT_RETRY, ...config.retry };
+    this.retry = { ...OUTPUT_RETRY, ...config.retry };
     this.requestTimeoutMs = config.requestTimeoutMs ?? HTTP_DEFAULTS.requestTimeoutMs;
     this.headers = {
       'content-type': this.encoding === 'ndjson' ? 'application/x-ndjson' : 'application/json',

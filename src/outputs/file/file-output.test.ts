@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileOutput } from './file-output.js';
-import type { RecordMeta } from './types.js';
+import type { RecordMeta } from '../types.js';
 
 const meta: RecordMeta = { tenantId: 't', contentType: 'Audit.Exchange', contentId: 'c' };
 let dir: string;

@@ -8,9 +8,9 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { OutputError } from '../errors.js';
-import { acquireLock, releaseLock } from '../state/lock-file.js';
-import type { Output, OutputPosition, RecordMeta } from './types.js';
+import { OutputError } from '../../errors.js';
+import { acquireLock, releaseLock } from '../../state/lock-file.js';
+import type { Output, OutputPosition, RecordMeta } from '../types.js';
 
 export interface FileOutputOptions {
   /** Output name stored in the state (default "file"). */

@@ -1,8 +1,6 @@
-// Record formatters shared by the file, stdout and http outputs. `wazuh` wraps a record the way
+// Record formatters shared by the outputs (file, stdout, http, kafka). `wazuh` wraps a record the way
 // Wazuh's own office365 module does, so the stock ruleset (0755-office365_rules.xml) matches it.
 // The record text is spliced, never re-serialised: field values stay byte-for-byte as the API sent them.
-
-import type { RecordMeta } from '../types.js';
 
 /** How a record is written on one line: as received (`raw`) or wrapped for Wazuh (`wazuh`). */
 export type RecordFormat = 'raw' | 'wazuh';
@@ -22,7 +20,7 @@ const PREFIX = '{"integration":"office365","office365":';
  * shape Wazuh's wm_office365 sends (it adds `Subscription` as the last key of the record).
  * `raw` must be one JSON object's text (as the API returned it); surrounding whitespace is dropped.
  */
-export function formatWazuh(raw: string, meta: Pick<RecordMeta, 'contentType'>): string {
+export function formatWazuh(raw: string, meta: { contentType: string }): string {
   let end = raw.length - 1;
   while (end >= 0 && isSpace(raw.charCodeAt(end))) end--;
   let start = 0;
@@ -38,7 +36,7 @@ export function formatWazuh(raw: string, meta: Pick<RecordMeta, 'contentType'>):
 }
 
 /** The line to write for one record in the given format. */
-export function formatRecord(format: RecordFormat, raw: string, meta: RecordMeta): string {
+export function formatRecord(format: RecordFormat, raw: string, meta: { contentType: string }): string {
   return format === 'wazuh' ? formatWazuh(raw, meta) : raw;
 }
 

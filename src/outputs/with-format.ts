@@ -1,8 +1,8 @@
 // Gives any line-writing output (file, stdout) a record format: `withFormat(new FileOutput(…),
 // 'wazuh')` writes Wazuh-shaped lines. Marks, flushes and positions stay the inner output's own.
 
-import type { Output, OutputPosition, RecordMeta } from '../types.js';
-import { formatRecord, type RecordFormat } from './format.js';
+import { formatRecord, type RecordFormat } from '../shared/record-format.js';
+import type { Output, OutputPosition, RecordMeta } from './types.js';
 
 export function withFormat(inner: Output, format: RecordFormat | undefined): Output {
   if (format === undefined || format === 'raw') return inner;

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { WAZUH_EVENTS_FILE } from '../../../test/corpus/corpus.js';
-import { formatRecord, formatWazuh } from './format.js';
+import { fileURLToPath } from 'node:url';
+import { formatRecord, formatWazuh } from './record-format.js';
 
-const CORPUS = WAZUH_EVENTS_FILE;
+// Wazuh's own office365 events (test/corpus/README.md says where they come from).
+const CORPUS = fileURLToPath(new URL('../../test/corpus/wazuh/events.ndjson', import.meta.url));
 const meta = { tenantId: 't', contentType: 'Audit.Exchange', contentId: 'c' };
 
 describe('formatWazuh', () => {

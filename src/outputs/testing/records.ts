@@ -3,9 +3,10 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ELASTIC_CORPUS_DIR } from '../../../test/corpus/corpus.js';
+import { fileURLToPath } from 'node:url';
 
-const CORPUS = ELASTIC_CORPUS_DIR;
+// Elastic's pipeline test inputs (test/corpus/README.md says where they come from).
+const CORPUS = fileURLToPath(new URL('../../../test/corpus/elastic/', import.meta.url));
 
 /** Hand-made records with awkward text: escapes, astral characters, an integer beyond 64 bits. */
 export const EDGE_CASES = [

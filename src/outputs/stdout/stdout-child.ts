@@ -1,6 +1,6 @@
 // Child process for the EPIPE test: writes numbered lines to stdout through StdoutOutput until its
 // reader goes away, then reports on stderr how flushTo() failed and exits 0.
-import { StdoutOutput } from '../stdout-output.js';
+import { StdoutOutput } from './stdout-output.js';
 
 let gone = false;
 const out = new StdoutOutput({ onReaderGone: () => (gone = true) });

@@ -3,8 +3,8 @@
 // after that point is committed (the next run delivers it again) and onReaderGone() ends the run.
 
 import type { Writable } from 'node:stream';
-import { OutputError } from '../errors.js';
-import type { Output, OutputPosition, RecordMeta } from './types.js';
+import { OutputError } from '../../errors.js';
+import type { Output, OutputPosition, RecordMeta } from '../types.js';
 
 export interface StdoutOutputOptions {
   /** Defaults to process.stdout. */

@@ -1,8 +1,8 @@
-// The delivery core of the http and elasticsearch outputs: queues records, cuts batches bounded by
+// The delivery core of the batching outputs (http, elasticsearch): queues records, cuts batches bounded by
 // bytes and count, sends one batch at a time (so "confirmed" is always a prefix of what was
 // written), and resolves flushTo(mark) only once every record up to the mark is confirmed.
 
-import { OutputError } from '../../errors.js';
+import { OutputError } from '../errors.js';
 
 export interface Sized {
   /** Bytes this item adds to a request body (and to the memory bound). */

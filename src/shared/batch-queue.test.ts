@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { O365AuditError, OutputError } from '../../errors.js';
+import { O365AuditError, OutputError } from '../errors.js';
 import { BatchQueue } from './batch-queue.js';
-import { isPending } from './test-server.js';
 
 type Item = { bytes: number; n: number };
 const item = (n: number, bytes = 10): Item => ({ bytes, n });
@@ -90,3 +89,13 @@ describe('BatchQueue', () => {
     await all;
   });
 });
+
+async function isPending(p: Promise<unknown>, ms = 50): Promise<boolean> {
+  let settled = false;
+  p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await new Promise((r) => setTimeout(r, ms));
+  return !settled;
+}

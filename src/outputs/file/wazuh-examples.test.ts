@@ -10,10 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileOutput } from '../file-output.js';
-import { contentTypeOf, sampleRecords } from '../http/test-records.js';
-import { WAZUH_MAX_LINE_BYTES } from './format.js';
-import { withFormat } from './with-format.js';
+import { configSchema } from '../../config/schema.js';
+import { FileOutput } from './file-output.js';
+import { contentTypeOf, sampleRecords } from '../testing/records.js';
+import { WAZUH_MAX_LINE_BYTES } from '../../shared/record-format.js';
+import { withFormat } from '../with-format.js';
 
 const root = (p: string): string => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
 const text = (p: string): string => readFileSync(root(p), 'utf8');
@@ -30,8 +31,7 @@ describe('examples/wazuh', () => {
     const ossec = text('examples/wazuh/ossec.conf');
     expect(cfg.output.type).toBe('file');
     expect(cfg.output.format).toBe('wazuh');
-    const frag = JSON.parse(text('schemas/outputs.fragment.json')) as { definitions: Record<string, unknown> };
-    expect(new Ajv({ strict: false }).validate({ definitions: frag.definitions, $ref: '#/definitions/output_format' }, cfg.output.format)).toBe(true);
+    expect(new Ajv({ strict: false }).validate({ definitions: configSchema.definitions, $ref: '#/definitions/output_file' }, cfg.output)).toBe(true);
     const localfile = /<localfile>([\s\S]*?)<\/localfile>/.exec(ossec)?.[1] ?? '';
     expect(/<log_format>\s*json\s*<\/log_format>/.test(localfile)).toBe(true);
     expect(/<location>\s*([^<]+?)\s*<\/location>/.exec(localfile)?.[1]).toBe(cfg.output.path);

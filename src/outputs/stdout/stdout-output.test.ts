@@ -36,7 +36,7 @@ describe('StdoutOutput', () => {
   });
 
   it('on EPIPE (reader gone) tells the host, drops later records, and refuses to flush', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./testing/stdout-child.ts', import.meta.url))], {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./stdout-child.ts', import.meta.url))], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
