@@ -191,4 +191,32 @@ describe('config normalisation', () => {
     const err = fails(json);
     expect(err.issues[0]).toMatchObject({ path: 'intervall', line: 5 });
   });
+
+  it('an alias bomb is a config error naming the file and the line where aliases multiply', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'o365-cfg-'));
+    const file = join(dir, 'bomb.yaml');
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    writeFileSync(file, `${tenant()}${levels.join('\n')}\n`);
+    const err = await loadConfigFile(file).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigValidationError);
+    expect((err as ConfigValidationError).message).toContain(`${file}:7: too many YAML alias expansions`);
+  });
+
+  it('a config over 1 MiB is refused before parsing, naming the file and the line where the limit is crossed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'o365-cfg-'));
+    const file = join(dir, 'huge.yaml');
+    const line = `# ${'x'.repeat(1021)}\n`; // 1 KiB per line
+    writeFileSync(file, tenant() + line.repeat(2048));
+    const err = (await loadConfigFile(file).catch((e: unknown) => e)) as ConfigValidationError;
+    expect(err).toBeInstanceOf(ConfigValidationError);
+    // tenant() is 4 lines; line 4 + 1024 holds the limit's last byte.
+    expect(err.message).toMatch(new RegExp(`${file.replace(/[.]/g, '\\.')}:10(2[4-9]|3\\d): the config is larger than 1048576 bytes`));
+  });
 });

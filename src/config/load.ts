@@ -4,7 +4,7 @@
 
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { CloudName } from '../auth/clouds.js';
 import { registerSecret, scrub } from '../logging/redact.js';
@@ -14,7 +14,7 @@ import type { OutputFileReader } from '../outputs/normalise.js';
 import { parseDuration } from '../shared/duration.js';
 import { interpolateEnv } from './interpolate.js';
 import { ConfigValidationError, formatPath, type ConfigIssue, type KeyPath } from './issues.js';
-import { parseSource } from './parse.js';
+import { MAX_CONFIG_BYTES, parseSource } from './parse.js';
 import { schemaDefault, schemaTenantDefault } from './schema.js';
 import type { AppConfig, LogLevel, TenantConfig, TenantCredential } from './types.js';
 import { validateConfigValue } from './validate.js';
@@ -39,7 +39,16 @@ export async function loadConfigFile(file: string, options: LoadOptions = {}): P
   const abs = resolve(file);
   let text: string;
   try {
-    text = await readFile(abs, 'utf8');
+    // Never more than one byte over the limit into memory: parseSource names the line where it is crossed.
+    const fh = await open(abs, 'r');
+    try {
+      const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+      let n = 0;
+      for (let r = 1; r > 0 && n < buf.length; n += r) r = (await fh.read(buf, n, buf.length - n, n)).bytesRead;
+      text = buf.subarray(0, n).toString('utf8');
+    } finally {
+      await fh.close();
+    }
   } catch (cause) {
     throw new ConfigValidationError([{ path: '', message: `cannot read the config file (${(cause as NodeJS.ErrnoException).code ?? 'error'})` }], abs);
   }

@@ -2,7 +2,7 @@
 // later problem can be pointed at a line: lineOf() finds the line of a key path, or of its closest
 // existing parent.
 
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { ConfigIssue, KeyPath } from './issues.js';
 
 export interface ParsedSource {
@@ -12,7 +12,25 @@ export interface ParsedSource {
   issues: ConfigIssue[];
 }
 
+/**
+ * Largest config accepted. A config with a thousand tenants is a few hundred KiB; anything far
+ * bigger is a mistake (or an attack on the parser), refused before parsing.
+ */
+export const MAX_CONFIG_BYTES = 1 << 20;
+/** Alias expansions allowed when building the value (the `yaml` package's guard against alias bombs). */
+export const MAX_ALIAS_COUNT = 100;
+
 export function parseSource(text: string): ParsedSource {
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    // The line where the limit is crossed, so that a runaway generated file can be looked at.
+    const head = Buffer.from(text).subarray(0, MAX_CONFIG_BYTES).toString('utf8');
+    const line = head.split('\n').length;
+    return {
+      value: undefined,
+      lineOf: () => undefined,
+      issues: [{ path: '', message: `the config is larger than ${MAX_CONFIG_BYTES} bytes (the limit is crossed on this line); is this the right file?`, line }],
+    };
+  }
   const lineCounter = new LineCounter();
   // uniqueKeys: a repeated key is an error, not a silent override.
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
@@ -23,11 +41,48 @@ export function parseSource(text: string): ParsedSource {
     // let the caller scrub it (a secret on a malformed line must not be echoed).
     issues.push({ path: '', message: `not valid YAML/JSON: ${e.message.split('\n')[0]}`, line: line(e.pos[0]) });
   }
-  return {
-    value: issues.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 }),
-    lineOf: (path) => lineOfPath(doc, path, line),
-    issues,
-  };
+  let value: unknown;
+  if (issues.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      // The only way toJS fails on a document that parsed: too many alias expansions (an alias bomb).
+      issues.push({
+        path: '',
+        message: `too many YAML alias expansions (more than ${MAX_ALIAS_COUNT}; an "alias bomb"?): ${(err as Error).message}`,
+        line: line(firstNestedAlias(doc)),
+      });
+    }
+  }
+  return { value, lineOf: (path) => lineOfPath(doc, path, line), issues };
+}
+
+/** Offset of the first alias to an anchored node that holds aliases itself (where expansion multiplies), else of the first alias. */
+function firstNestedAlias(doc: Document): number | undefined {
+  let first: number | undefined;
+  let nested: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      const at = node.range?.[0];
+      first ??= at;
+      const target = node.resolve(doc);
+      let holdsAlias = false;
+      if (target !== undefined && !isAlias(target)) {
+        visit(target, {
+          Alias() {
+            holdsAlias = true;
+            return visit.BREAK;
+          },
+        });
+      }
+      if (holdsAlias) {
+        nested = at;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return nested ?? first;
 }
 
 function lineOfPath(doc: Document, path: KeyPath, line: (o: number | undefined) => number | undefined): number | undefined {

@@ -31,6 +31,17 @@ describe('CLI contract (end to end)', () => {
     expect(r.stdout).toBe('');
   }, 300_000);
 
+  it('a YAML alias bomb exits 2 naming the file and line (not a crash)', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'bomb.yaml');
+    const rows = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]'];
+    for (const [k, p] of [['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f']]) rows.push(`${k}: &${k} [${Array(9).fill(`*${p}`).join(', ')}]`);
+    writeFileSync(file, `${rows.join('\n')}\ntenants: []\n`);
+    const r = await runCli(['collect', '--config', file, '--once']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('bomb.yaml:3: too many YAML alias expansions');
+  }, 300_000);
+
   it('usage errors exit 2; --version prints the package version', async () => {
     const [missing, unknown, version] = await Promise.all([runCli(['collect']), runCli(['frobnicate']), runCli(['--version'])]);
     expect(missing.code).toBe(2);
