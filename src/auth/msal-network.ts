@@ -5,6 +5,7 @@ import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@az
 import { request, type Dispatcher } from 'undici';
 import { AuthError } from '../errors.js';
 import { redactSecrets } from '../logging/redact.js';
+import { sanitizeTokenResponse } from './token-lifetime.js';
 
 export interface MsalNetworkOptions {
   dispatcher: Dispatcher;
@@ -12,6 +13,8 @@ export interface MsalNetworkOptions {
   timeoutMs: number;
   /** Called once per HTTP exchange (tests count token requests through it). */
   onRequest?: (method: string, url: string) => void;
+  /** A token response stated an unusable lifetime, replaced by `used` seconds. */
+  onLifetimeClamped?: (stated: unknown, used: number) => void;
 }
 
 // Entra answers in a few KB; anything bigger is not a token endpoint.
@@ -77,6 +80,8 @@ export function createMsalNetworkClient(o: MsalNetworkOptions): MsalNetwork {
         { retryable: res.statusCode >= 500, context: { loginHost: host, status: res.statusCode } },
       );
     }
+    const clamped = res.statusCode === 200 ? sanitizeTokenResponse(body) : undefined;
+    if (clamped) o.onLifetimeClamped?.(clamped.stated, clamped.used);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) {
       if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;

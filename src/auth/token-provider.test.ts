@@ -104,6 +104,39 @@ describe('TokenProvider (client secret)', () => {
     expect(t2).not.toBe(t1);
   });
 
+  it.each([
+    ['0', 0],
+    ['negative', -300],
+    ['not a number', 'soon'],
+    ['an empty string', ''],
+  ])('an expires_in that is %s is clamped to a minimum lifetime: one token request for many calls, renewed later', async (_name, expiresIn) => {
+    useLogin({ secret: SECRET, expiresIn });
+    let clock = Date.now();
+    const warnings: string[] = [];
+    const tp = provider({ type: 'secret', secret: SECRET }, { now: () => clock, logger: { ...logger, warn: (o, m) => warnings.push(JSON.stringify([o, m])) } });
+    const t1 = await tp.getToken();
+    for (let i = 0; i < 20; i++) expect(await tp.getToken()).toBe(t1);
+    expect(login.tokenRequests).toBe(1);
+    // 60 s assumed, renewed at half-life: later there is a new one.
+    clock += 31_000;
+    expect(await tp.getToken()).not.toBe(t1);
+    expect(login.tokenRequests).toBe(2);
+    expect(warnings.join('\n')).toMatch(/unusable token lifetime/);
+    expect(warnings.join('\n')).not.toContain(SECRET);
+  });
+
+  it('a huge expires_in is clamped to 24 h: the token is renewed before a day is over', async () => {
+    useLogin({ secret: SECRET, expiresIn: 1e12 });
+    let clock = Date.now();
+    const tp = provider({ type: 'secret', secret: SECRET }, { now: () => clock });
+    const t1 = await tp.getToken();
+    clock += 23 * 3600_000;
+    expect(await tp.getToken()).toBe(t1);
+    clock += 3600_000 - 4 * 60_000; // within 5 minutes of the clamped expiry
+    expect(await tp.getToken()).not.toBe(t1);
+    expect(login.tokenRequests).toBe(2);
+  });
+
   it('forceRefresh gets a new token once, even when several requests saw the same 401', async () => {
     useLogin({ secret: SECRET });
     const tp = provider({ type: 'secret', secret: SECRET });

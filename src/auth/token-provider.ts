@@ -9,6 +9,7 @@ import { AuthError, ConfigError, O365AuditError } from '../errors.js';
 import type { Logger } from '../logging/types.js';
 import { createMsalNetworkClient, type MsalNetwork } from './msal-network.js';
 import { tokenError } from './aad-errors.js';
+import { MAX_TOKEN_LIFETIME_S, MIN_TOKEN_LIFETIME_S } from './token-lifetime.js';
 
 export type ClientCredential =
   | { type: 'secret'; secret: string }
@@ -78,7 +79,13 @@ export class TokenProvider implements TokenSource {
     const tokenEndpoint = `${authority}/oauth2/v2.0/token`;
     // Supplying both metadata documents and knownAuthorities means MSAL never calls discovery on
     // Microsoft's real hosts: works for sovereign clouds, proxies and local doubles alike.
-    this.#network = createMsalNetworkClient({ dispatcher: o.dispatcher, timeoutMs: o.timeoutMs ?? 30_000, onRequest: o.onLoginRequest });
+    this.#network = createMsalNetworkClient({
+      dispatcher: o.dispatcher,
+      timeoutMs: o.timeoutMs ?? 30_000,
+      onRequest: o.onLoginRequest,
+      onLifetimeClamped: (stated, used) =>
+        o.logger?.warn({ tenantId: o.tenantId, loginHost: login.host, statedExpiresIn: String(stated).slice(0, 40), usedExpiresInS: used }, 'the login host stated an unusable token lifetime; using a clamped one'),
+    });
     const config: Configuration = {
       auth: {
         clientId: o.clientId,
@@ -149,7 +156,11 @@ export class TokenProvider implements TokenSource {
     if (result === null || result.accessToken === '') {
       throw new AuthError(`token request for tenant ${this.#o.tenantId} to ${this.#loginHost} returned no access token`, { context: { loginHost: this.#loginHost } });
     }
-    const expiresAt = result.expiresOn?.getTime() ?? acquiredAt + 60 * 60_000;
+    // MSAL computes expiresOn from the (clamped) expires_in on its own clock (Date.now); keep the
+    // lifetime, on ours. A missing or invalid date counts as the shortest lifetime.
+    const stated = result.expiresOn ? result.expiresOn.getTime() - Date.now() : Number.NaN;
+    const lifetimeMs = Number.isFinite(stated) && stated > 0 ? Math.min(stated, MAX_TOKEN_LIFETIME_S * 1000) : MIN_TOKEN_LIFETIME_S * 1000;
+    const expiresAt = this.#now() + lifetimeMs;
     const cached = { token: result.accessToken, expiresAt, acquiredAt };
     this.#cached = cached;
     this.#acquisitions++;

@@ -11,8 +11,8 @@ export interface LoginDoubleOptions {
   secret?: string;
   /** PEM certificate whose key must have signed the client_assertion. */
   certificatePem?: string;
-  /** Seconds; default 3599. */
-  expiresIn?: number;
+  /** Seconds; default 3599. Anything JSON (a string, null…) to test what a broken IdP sends. */
+  expiresIn?: unknown;
   /** Answer every token request with this error instead. */
   failWith?: { status: number; body: unknown };
 }
