@@ -1,6 +1,7 @@
-// Public library entry: re-exports only, no side effects on import. Shippers embed the collector
-// (createCollector + createManagementApi + outputs + a state store), or load a config file and
-// let buildCollectorOptions wire everything the way the CLI does.
+// Public library entry: re-exports only, no side effects on import. Shippers use the embedding API
+// (openInput / collect: batches with acks); the lower-level pieces (createCollector, the outputs,
+// the state store, buildCollectorOptions) stay available for custom wiring.
+export * from './embed/index.js';
 export * from './errors.js';
 export * from './collector/index.js';
 export * from './api/index.js';

@@ -88,8 +88,10 @@ describe('collector windows', () => {
     // Down for 8 days.
     const s2 = setup({ state, settings: { initialIntervalMs: HOUR, windowMs: 24 * HOUR } });
     s2.setNow(T0 + 8 * DAY);
-    const summary = await s2.make().run({ once: true });
+    const lostEvents: unknown[] = [];
+    const summary = await s2.make().on('lostSpan', (span) => lostEvents.push(span)).run({ once: true });
     expect(summary.lostSpans).toBe(1);
+    expect(lostEvents).toEqual([{ tenantId: TENANT, contentType: 'Audit.Exchange', from: T0, to: T0 + 8 * DAY - 7 * DAY + 5 * MIN }]);
     const lostMs = summary.streams[0]!.lostSpanMs;
     expect(lostMs).toBe(T0 + 8 * DAY - 7 * DAY + 5 * MIN - T0);
     expect(s2.logger.at('error').some((e) => /DATA LOST/.test(e.msg ?? ''))).toBe(true);
@@ -155,8 +157,10 @@ describe('collector failures', () => {
     s.api.failBlob('nf', { error: apiError(404, undefined) });
     s.api.addBlob('Audit.Exchange', { contentId: 'exp', contentCreated: T0 - 44 * MIN, contentExpiration: T0 - MIN, records: makeRecords('e', 1) });
     s.api.addBlob('Audit.Exchange', { contentId: 'fine', contentCreated: T0 - 40 * MIN, records: makeRecords('f', 1) });
-    const summary = await s.make().run({ once: true });
+    const lost: string[] = [];
+    const summary = await s.make().on('lostBlob', (b) => lost.push(`${b.contentId}: ${b.reason}`)).run({ once: true });
     expect(summary.lostBlobs).toBe(3);
+    expect(lost.sort()).toEqual([expect.stringMatching(/^exp: expired/), expect.stringMatching(/^gone: .*AF20051/), expect.stringMatching(/^nf: .*404/)]);
     expect(summary.failedStreams).toBe(0);
     // Past its contentExpiration: still fetched, lost only because the API refuses it (AF20051).
     expect(s.api.calls.fetch).toContain('exp');

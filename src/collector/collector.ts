@@ -122,6 +122,8 @@ class CollectorImpl extends EventEmitter implements Collector {
         requestCommit: () => committer.request(),
         onProgress: (s: Parameters<CollectorEvents['progress']>[0]) => this.emit('progress', s),
         onError: (s: Parameters<CollectorEvents['streamError']>[0]) => this.emit('streamError', s),
+        onLostSpan: (s: Parameters<CollectorEvents['lostSpan']>[0]) => this.emit('lostSpan', s),
+        onLostBlob: (b: Parameters<CollectorEvents['lostBlob']>[0]) => this.emit('lostBlob', b),
       };
       const now = clock();
       for (const ct of tenant.contentTypes) {
@@ -139,6 +141,7 @@ class CollectorImpl extends EventEmitter implements Collector {
       logger,
       options.now ?? Date.now,
     );
+    for (const o of outputs) o.bindCommitRequest?.(() => committer.request());
 
     let finalError: unknown;
     let timer: NodeJS.Timeout | undefined;

@@ -7,7 +7,7 @@ import type { Output, RecordMeta } from '../outputs/types.js';
 import { errorInfo, isAbort, isPermanentBlobLoss, isSubscriptionMissing, isWindowRetryable, isWindowTooOld } from './errors-info.js';
 import type { Semaphore } from './semaphore.js';
 import type { StreamState } from './stream-state.js';
-import type { Logger, StreamSettings, StreamStats } from './types.js';
+import type { LostBlob, LostSpan, Logger, StreamSettings, StreamStats } from './types.js';
 import { ClockSkewError, SKEW_TOLERANCE_MS, formatSkew, type ClockView } from './clock.js';
 import { listingFloor, planWindow } from './windows.js';
 import { sleep } from '../shared/sleep.js';
@@ -51,6 +51,8 @@ export interface StreamHost {
   requestCommit(): void;
   onProgress(stats: StreamStats): void;
   onError(stats: StreamStats): void;
+  onLostSpan?(span: LostSpan): void;
+  onLostBlob?(blob: LostBlob): void;
 }
 
 export class Stream {
@@ -185,6 +187,9 @@ export class Stream {
       { ...this.log, from: new Date(from).toISOString(), to: new Date(to).toISOString(), lostMs: to - from },
       'DATA LOST: the API refused to list this span as older than the 7 days it keeps content; it can no longer be collected',
     );
+    const span: LostSpan = { tenantId: this.state.tenantId, contentType: this.contentType, from, to };
+    if (this.host.label !== undefined) span.label = this.host.label;
+    this.host.onLostSpan?.(span);
   }
 
   private async list(start: number, end: number, signal: AbortSignal): Promise<ContentDescriptor[]> {
@@ -273,6 +278,9 @@ export class Stream {
       { ...this.log, contentId: d.contentId, contentCreated: new Date(d.contentCreated).toISOString(), err: err === undefined ? undefined : errorInfo(err) },
       `blob lost: ${why}`,
     );
+    const lost: LostBlob = { tenantId: this.state.tenantId, contentType: this.contentType, contentId: d.contentId, contentCreated: d.contentCreated, reason: why };
+    if (this.host.label !== undefined) lost.label = this.host.label;
+    this.host.onLostBlob?.(lost);
   }
 
   private async fetchOne(d: ContentDescriptor, signal: AbortSignal): Promise<void> {

@@ -83,11 +83,35 @@ export interface RunSummary {
   durationMs: number;
 }
 
+/** A span the API no longer holds (older than 7 days): its records can never be collected. */
+export interface LostSpan {
+  tenantId: string;
+  label?: string;
+  contentType: string;
+  /** Epoch ms, [from, to). */
+  from: number;
+  to: number;
+}
+
+/** A listed blob that could not be fetched and never will be (expired, or gone per the API). */
+export interface LostBlob {
+  tenantId: string;
+  label?: string;
+  contentType: string;
+  contentId: string;
+  contentCreated: number;
+  reason: string;
+}
+
 export interface CollectorEvents {
   /** Emitted often (after each blob); cheap to consume. */
   progress: (stats: StreamStats) => void;
   /** A stream failed this round (the others go on). */
   streamError: (stats: StreamStats) => void;
+  /** Data lost: a span older than the API's 7 days (also logged at error). */
+  lostSpan: (span: LostSpan) => void;
+  /** Data lost: one blob (also logged at warn). */
+  lostBlob: (blob: LostBlob) => void;
 }
 
 export interface RunOptions {

@@ -37,4 +37,11 @@ export interface Output {
    */
   flushTo(mark: unknown): Promise<OutputPosition | undefined>;
   close(): Promise<void>;
+  /**
+   * Optional: called once before the first write with a function that asks for a commit soon
+   * (coalesced and paced like the collector's own requests). An output that must seal its
+   * batches at commit points (the embedding API) uses it when a batch is full. Calling it inside
+   * write() is not allowed: the record being written is not yet part of the stream state.
+   */
+  bindCommitRequest?(request: () => void): void;
 }
