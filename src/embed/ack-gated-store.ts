@@ -75,7 +75,7 @@ export class AckGatedStore implements StateStore {
     let grace: NodeJS.Timeout | undefined;
     try {
       for (;;) {
-        if (this.channel.unackedCount === 0) break;
+        if (this.channel.unackedCount === 0 && this.channel.openCount === 0) break;
         if (this.stopping) {
           if (this.channel.outstanding === 0 || this.graceOver) break;
           grace ??= setTimeout(() => {

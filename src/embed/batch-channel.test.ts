@@ -81,4 +81,26 @@ describe('batch channel', () => {
     expect(ch.write('x'.repeat(30), meta)).toBeInstanceOf(Promise);
     expect(ch.heldBytes).toBe(60);
   });
+
+  it('at the batch bound a mark leaves the open batch unsealed; an ack makes room and asks for the commit that seals it', async () => {
+    const ch = new BatchChannel({ batchSize: 100, batchBytes: 1e6, maxUnackedBatches: 1, maxUnackedBytes: 1e6 });
+    let requests = 0;
+    ch.bindCommitRequest(() => {
+      requests++;
+      ch.mark();
+    });
+    ch.write(rec(1), meta);
+    expect(ch.mark()).toBe(1);
+    const first = ch.take()!;
+    void ch.write(rec(2), meta);
+    expect(ch.mark()).toBe(2); // stands for the batch that will hold record 2
+    expect(ch.take()).toBeUndefined();
+    expect(ch.unackedCount).toBe(1);
+    await first.ack();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(requests).toBe(1);
+    const second = ch.take()!;
+    expect(second.seq).toBe(2);
+    expect(second.records.map((r) => r.id)).toEqual(['id-2']);
+  });
 });

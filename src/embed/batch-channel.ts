@@ -13,11 +13,7 @@ export interface ChannelLimits {
   batchSize: number;
   /** Bytes per batch (same rule), counted as the raw JSON length. */
   batchBytes: number;
-  /**
-   * Sealed batches not yet acked (queued or handed out) before writes wait. The batch being filled
-   * when the bound is reached is still sealed at the next commit point, so a consumer that never
-   * acks sees at most this many plus one.
-   */
+  /** Sealed batches not yet acked (queued or handed out): at the bound, writes wait and no batch is sealed. */
   maxUnackedBatches: number;
   /** Bytes in unacked batches plus the open one before writes wait. */
   maxUnackedBytes: number;
@@ -29,6 +25,9 @@ export const DEFAULT_LIMITS: ChannelLimits = {
   maxUnackedBatches: 8,
   maxUnackedBytes: 16 * 1024 * 1024,
 };
+
+/** How soon a full batch asks for a commit again when the collector skipped the request. */
+const RETRY_COMMIT_MS = 50;
 
 /** One record as the consumer sees it: the exact JSON text and where it came from. */
 class Record_ implements AuditRecord {
@@ -94,6 +93,9 @@ export class BatchChannel {
   private roomWaiters: Array<() => void> = [];
   private changeWaiters: Array<() => void> = [];
   private commitAsked = false;
+  /** mark() left a non-empty open batch unsealed (at the bound). */
+  private sealDeferred = false;
+  private retry: NodeJS.Timeout | undefined;
   private requestCommit: () => void = () => {};
   /** End of the contiguous acked prefix: every batch with seq <= this is acked. */
   ackedThrough = 0;
@@ -115,9 +117,19 @@ export class BatchChannel {
     return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
   }
 
-  /** Seals the open batch (if any) and returns the last sealed seq: "everything written so far". */
+  /**
+   * Returns the seq of the batch that holds the last record written ("everything written so far")
+   * and seals the open batch there. At the batch bound it stays open instead (so a consumer never
+   * holds more than maxUnackedBatches): the mark then stands for that future batch, sealed at the
+   * first commit point after an ack makes room.
+   */
   mark(): number {
+    if (this.open.length > 0 && this.unacked.size >= this.limits.maxUnackedBatches) {
+      this.sealDeferred = true;
+      return this.lastSeq + 1;
+    }
     if (this.open.length > 0) {
+      this.sealDeferred = false;
       const b: Sealed = { seq: ++this.lastSeq, records: this.open, bytes: this.openBytes, handedOut: false };
       this.open = [];
       this.openBytes = 0;
@@ -154,6 +166,7 @@ export class BatchChannel {
     this.ackedAhead.add(seq);
     const before = this.ackedThrough;
     while (this.ackedAhead.delete(this.ackedThrough + 1)) this.ackedThrough++;
+    if (this.wantsSeal()) this.askForCommit();
     this.wakeWriters();
     this.changed();
     if (this.ackedThrough !== before) this.onAckedThrough(this.ackedThrough);
@@ -169,6 +182,11 @@ export class BatchChannel {
   /** Sealed batches not acked (queued or handed out). */
   get unackedCount(): number {
     return this.unacked.size;
+  }
+
+  /** Records written and not yet sealed into a batch. */
+  get openCount(): number {
+    return this.open.length;
   }
 
   /** Bytes held for the consumer: unacked batches plus the open one. */
@@ -193,6 +211,11 @@ export class BatchChannel {
     for (const r of w) r();
   }
 
+  /** Records are waiting for a commit point to be sealed (the batch is full, or a seal was deferred) and there is room. */
+  private wantsSeal(): boolean {
+    return this.open.length > 0 && (this.openFull() || this.sealDeferred) && this.unacked.size < this.limits.maxUnackedBatches;
+  }
+
   private openFull(): boolean {
     return this.open.length >= this.limits.batchSize || this.openBytes >= this.limits.batchBytes;
   }
@@ -212,6 +235,12 @@ export class BatchChannel {
     queueMicrotask(() => {
       this.commitAsked = false;
       this.requestCommit();
+      // The collector may skip a request (pacing after a slow commit) and its own commit timer
+      // does not keep the process alive: ask again until the batch is sealed.
+      if (this.wantsSeal()) this.retry ??= setTimeout(() => {
+        this.retry = undefined;
+        if (this.wantsSeal()) this.askForCommit();
+      }, RETRY_COMMIT_MS);
     });
   }
 

@@ -128,6 +128,9 @@ class Input extends EventEmitter implements AuditInput {
     for (const e of ['progress', 'streamError', 'lostSpan', 'lostBlob'] as const) {
       collector.on(e, ((arg: unknown) => void this.emit(e, arg)) as never);
     }
+    // A running input is a live resource, like a listening server: the collector's own timers
+    // are unref'd, and a run waiting for the consumer must not let the process exit under it.
+    const keepAlive = setInterval(() => {}, 1 << 30);
     this.ended = collector
       .run({ once: this.options.once === true, signal: this.abort.signal })
       .then(
@@ -139,6 +142,7 @@ class Input extends EventEmitter implements AuditInput {
         },
       )
       .finally(async () => {
+        clearInterval(keepAlive);
         await runtime.close();
         this.finished = true;
         this.channel.wake();

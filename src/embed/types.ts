@@ -74,7 +74,7 @@ export interface InputOptions {
   batchSize?: number;
   /** Bytes (raw JSON length) per batch (default 1 MiB). */
   batchBytes?: number;
-  /** Batches made and not yet acked before fetching waits (default 8). */
+  /** Batches handed to you (or queued for you) and not yet acked before fetching waits (default 8). */
   maxUnackedBatches?: number;
   /** Bytes held in batches not yet acked before fetching waits (default 16 MiB). */
   maxUnackedBytes?: number;
