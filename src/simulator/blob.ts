@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { SimContext, TenantState } from './context.js';
 import type { Feed } from './data-model.js';
+import type { PoisonFault } from './types.js';
 import { drained, sendAfError } from './http.js';
 
 const CHUNK = 128 * 1024;
@@ -102,4 +103,67 @@ export async function streamBlob(ctx: SimContext, res: ServerResponse, feed: Fee
   ctx.stats.raw.blobsServed++;
   ctx.stats.raw.recordsServed += served;
   ctx.stats.raw.bytesServed += bytes;
+}
+
+const HTML_PAGE = '<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><form method="post" action="/login">Your session has expired. Sign in again.</form></body></html>';
+
+/** One record with a defect that makes it undeliverable as it is (see PoisonKind). */
+function badRecord(rec: string, p: PoisonFault): Buffer {
+  const open = rec.slice(0, -1);
+  switch (p.kind) {
+    case 'rawNewline':
+      return Buffer.from(`${open},"SimNote":"first line\nsecond line"}`);
+    case 'nonJsonRecord':
+      return Buffer.from(`${open},"SimNote":undefined}`);
+    case 'noId':
+      return Buffer.from(rec.replace('"Id":', '"SimId":'));
+    case 'invalidUtf8':
+      // "café" written in Latin-1 into a UTF-8 body: the classic mis-encoding.
+      return Buffer.concat([Buffer.from(`${open},"SimNote":"caf`), Buffer.from([0xe9]), Buffer.from('"}')]);
+    case 'oversizeRecord':
+      return Buffer.from(`${open},"SimBig":"${'x'.repeat(p.oversizeBytes ?? 1024 * 1024)}"}`);
+    default:
+      return Buffer.from(rec);
+  }
+}
+
+/**
+ * Serves blob b with a defect that is the same on every request (a poison blob, or one bad record),
+ * built whole in memory (test blobs are small). Counted as served so stats stay comparable.
+ */
+export function sendPoisonBlob(ctx: SimContext, res: ServerResponse, feed: Feed, b: number, p: PoisonFault): void {
+  const n = feed.count(b) + feed.dupCount(b, ctx.faults.share('duplicateRecords'));
+  const recs: Buffer[] = [];
+  for (let j = 0; j < n; j++) {
+    const [sb, sr] = feed.recordRef(b, j);
+    recs.push(Buffer.from(feed.record(sb, sr)));
+  }
+  let body: Buffer;
+  let type = 'application/json; charset=utf-8';
+  switch (p.kind) {
+    case 'notJson':
+      body = Buffer.from('Service temporarily unavailable; this is not JSON.');
+      break;
+    case 'html200':
+      body = Buffer.from(HTML_PAGE);
+      type = 'text/html; charset=utf-8';
+      break;
+    case 'truncated': {
+      const whole = Buffer.concat([Buffer.from('['), ...recs.flatMap((r, j) => (j > 0 ? [Buffer.from(','), r] : [r])), Buffer.from(']')]);
+      // Mid-way through the middle record: the records before it are whole.
+      const mid = Math.floor(n / 2);
+      const before = 1 + recs.slice(0, mid).reduce((a, r) => a + r.length + 1, 0);
+      body = whole.subarray(0, before + Math.floor((recs[mid]?.length ?? 2) / 2));
+      break;
+    }
+    default: {
+      const k = Math.min(1, n - 1);
+      if (k >= 0) recs[k] = badRecord(recs[k]!.toString(), p);
+      body = Buffer.concat([Buffer.from('['), ...recs.flatMap((r, j) => (j > 0 ? [Buffer.from(','), r] : [r])), Buffer.from(']')]);
+    }
+  }
+  res.writeHead(200, { 'Content-Type': type, 'Content-Length': String(body.length) });
+  res.end(body);
+  ctx.stats.raw.blobsServed++;
+  ctx.stats.raw.bytesServed += body.length;
 }

@@ -5,7 +5,7 @@
 // of blobs or listings, decided by hash and read live, so setFaults applies at once.
 
 import { hash, hashStr, unit } from './rng.js';
-import type { FaultOptions, FaultRate } from './types.js';
+import type { FaultOptions, FaultRate, PoisonFault } from './types.js';
 
 export type TransientFault = 'throttle403' | 'throttle429' | 'serverError' | 'unknownAf5' | 'cutBody' | 'slow';
 
@@ -136,6 +136,11 @@ export class FaultState {
     if (l === undefined) return { rate: 0, delayMs: 0, maxLagMs: 0 };
     if (typeof l === 'number') return { rate: l, delayMs: 30_000, maxLagMs: 600_000 };
     return { rate: l.rate, delayMs: (l.delaySeconds ?? 30) * 1000, maxLagMs: (l.maxLagSeconds ?? 600) * 1000 };
+  }
+
+  /** The poison fault of blob b of a feed, if one is set. */
+  poisonOf(tenantIndex: number, contentType: string, b: number): PoisonFault | undefined {
+    return this.opts.poison?.find((p) => (p.tenant ?? 0) === tenantIndex && p.contentType === contentType && p.blob === b);
   }
 
   share(name: 'duplicateRecords' | 'expiredContent' | 'foreignContentUri' | 'foreignNextPage' | 'missingSubscription'): number {

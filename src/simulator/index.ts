@@ -159,6 +159,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (feed === undefined) return new Set();
       return ctx.catalog.groundTruth(feed, o.at ?? now(), o.since);
     },
+    blobRecords(tenantId, contentType, blob) {
+      const feed = ctx.byId.get(tenantId.toLowerCase())?.feeds.get(contentType);
+      if (feed === undefined || blob < 0 || blob >= feed.blobs) throw new Error(`no blob ${blob} of ${tenantId}/${contentType}`);
+      return { contentId: feed.contentId(blob), ids: Array.from({ length: feed.count(blob) }, (_, r) => feed.recordId(blob, r)) };
+    },
     setFaults(partial: FaultOptions) {
       faults.set(partial);
       if ('missingSubscription' in partial) applyMissing(ctx, seed);

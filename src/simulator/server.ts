@@ -2,7 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiRequest, BLOB_FAULTS, LIST_FAULTS, applyFaults, guard } from './api-guard.js';
-import { blobError, findBlob, streamBlob } from './blob.js';
+import { blobError, findBlob, sendPoisonBlob, streamBlob } from './blob.js';
 import type { SimContext } from './context.js';
 import { sendAfError, sendJson } from './http.js';
 import { listContent } from './listing.js';
@@ -97,6 +97,8 @@ async function serveBlob(ctx: SimContext, res: ServerResponse, api: ApiRequest, 
     const key = `${tid}|audit|${contentId}`;
     const f = await applyFaults(ctx, res, key, BLOB_FAULTS, api, 'GetBlob');
     if (f === 'served') return;
+    const poison = ctx.faults.poisonOf(api.tenant.index, found.feed.cfg.contentType, found.b);
+    if (poison !== undefined && f !== 'cut') return sendPoisonBlob(ctx, res, found.feed, found.b, poison);
     const cut = f === 'cut' ? 0.1 + 0.8 * ctx.faults.detail(key, 0xc7) : undefined;
     await streamBlob(ctx, res, found.feed, found.b, cut);
   } finally {

@@ -51,6 +51,31 @@ export interface FaultOptions {
    * response, or on a share (`rate`) of them. The simulator's own clock (windows, expiry) is not.
    */
   dateSkew?: number | { ms: number; rate?: number };
+  /**
+   * Blobs served with the same defect on every request (not a transient fault): the whole body bad
+   * (a poison blob) or one bad record in it. Read live: setFaults({ poison: [] }) heals them.
+   */
+  poison?: PoisonFault[];
+}
+
+/**
+ * Whole-body defects: `notJson` (plain text), `truncated` (the array stops mid-record, the response
+ * ends cleanly), `html200` (a sign-in page with status 200). One-record defects (the blob's second
+ * record, or its only one): `rawNewline` (a raw newline inside a string), `nonJsonRecord` (a bare
+ * `undefined` value), `noId` (no `Id` key), `invalidUtf8` (a Latin-1 byte in a string),
+ * `oversizeRecord` (a string of `oversizeBytes` bytes).
+ */
+export type PoisonKind = 'notJson' | 'truncated' | 'html200' | 'rawNewline' | 'nonJsonRecord' | 'noId' | 'invalidUtf8' | 'oversizeRecord';
+
+export interface PoisonFault {
+  /** Tenant index (default 0). */
+  tenant?: number;
+  contentType: ContentType;
+  /** Blob index in the feed (0 = oldest). */
+  blob: number;
+  kind: PoisonKind;
+  /** For `oversizeRecord`: bytes added to the record (default 1 MiB). */
+  oversizeBytes?: number;
 }
 
 export interface SimTenantSpec {
@@ -181,6 +206,8 @@ export interface Simulator {
   stats(): SimStats;
   /** Ids of every record a correct collector can reach (see README in index.ts). */
   groundTruth(tenantId: string, contentType: string, options?: GroundTruthOptions): Set<string>;
+  /** Content id and own record Ids (in order, duplicates of other blobs excluded) of blob `blob` of a feed. */
+  blobRecords(tenantId: string, contentType: string, blob: number): { contentId: string; ids: string[] };
   setFaults(partial: FaultOptions): void;
   /** Moves the simulator clock by `ms` (added to Date.now or to the `now` override). */
   advance(ms: number): void;
