@@ -69,3 +69,22 @@ export class StateError extends O365AuditError {
     super('O365_ERR_STATE', message, options);
   }
 }
+
+/**
+ * A blob body that is not the JSON array of objects the API promises (not JSON, cut short but
+ * cleanly ended, an HTML page with status 200). Retryable while the HTTP layer has attempts left;
+ * when the last attempt fails the same way the blob is set aside in the quarantine with `body`
+ * (the bytes of that last response, decompressed, at most `BAD_BODY_KEEP_BYTES`).
+ */
+export class BadBlobBodyError extends ApiError {
+  body: Buffer | undefined;
+  /** The body was longer than what `body` holds. */
+  bodyCut = false;
+  constructor(
+    message: string,
+    readonly reason: 'invalid_json' | 'truncated',
+    readonly offset: number,
+  ) {
+    super(message, 200, undefined, { retryable: true, context: { offset, reason } });
+  }
+}

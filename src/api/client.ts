@@ -3,11 +3,11 @@
 // server-supplied URLs off the API origin, and streams blobs record by record.
 
 import type { Dispatcher } from 'undici';
-import { ApiError, ConfigError, O365AuditError, RefusedUrlError } from '../errors.js';
+import { ApiError, BadBlobBodyError, ConfigError, O365AuditError, RefusedUrlError } from '../errors.js';
 import type { Logger } from '../logging/types.js';
 import { resolveEndpoints, type CloudName } from '../auth/clouds.js';
 import { TokenProvider, type ClientCredential, type TokenSource } from '../auth/token-provider.js';
-import type { ApiCounters, ClockSkew, ContentDescriptor, FetchBlobOptions, ListContentOptions, ManagementApi, SubscriptionInfo } from './types.js';
+import type { ApiCounters, ClockSkew, ContentDescriptor, FetchBlobOptions, ListContentOptions, ManagementApi, RejectedRecord, SubscriptionInfo } from './types.js';
 import { createDispatcher } from './dispatcher.js';
 import { CallerError, DEFAULT_RETRY, HttpCore, type RequestTimeouts, type RetryPolicy } from './http.js';
 import { GUID_RE } from '../shared/guid.js';
@@ -80,6 +80,8 @@ const DEFAULT_TIMEOUTS: Readonly<ApiTimeouts> = Object.freeze({
 const DAY_MS = 24 * 60 * 60_000;
 const NOOP_LOGGER: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const USER_AGENT = 'o365-audit';
+/** Most bytes of a bad blob body kept for the quarantine (the rest is counted, not kept). */
+export const BAD_BODY_KEEP_BYTES = 64 * 1024 * 1024;
 
 export function createManagementApi(options: ManagementApiOptions): ManagementApi {
   return new ManagementApiClient(options);
@@ -275,20 +277,55 @@ class ManagementApiClient implements ManagementApi {
         // Blobs are JSON and compress ~10x; lists are small enough not to bother.
         acceptGzip: true,
         notFoundHint: 'the content blob does not exist (HTTP 404): counted as lost',
-        onSuccess: async (res) => {
+        onSuccess: async (res, _url, { last }) => {
           const splitter = new JsonArraySplitter({ maxRecordBytes: this.#o.maxRecordBytes });
+          // On the last attempt the body is kept as it streams (chunks are not reused), so a body
+          // that fails the same way every time can be set aside byte for byte.
+          const kept: Buffer[] | undefined = last ? [] : undefined;
+          let keptBytes = 0;
+          let bodyCut = false;
+          const keep = (chunk: Buffer): void => {
+            if (kept === undefined) return;
+            if (keptBytes + chunk.length > BAD_BODY_KEEP_BYTES) {
+              bodyCut = true;
+              chunk = chunk.subarray(0, BAD_BODY_KEEP_BYTES - keptBytes);
+            }
+            kept.push(chunk);
+            keptBytes += chunk.length;
+          };
+          // A manual iterator: a `for await` would destroy the body on the first error, and the
+          // rest of a bad body is still wanted.
+          const body = decodedBody(res)[Symbol.asyncIterator]();
           let done = false;
           try {
-            for await (const chunk of decodedBody(res)) {
-              for (const rec of splitter.push(chunk)) {
-                try {
-                  await options.onRecord(rec);
-                } catch (e) {
-                  throw new CallerError(e);
+            try {
+              for (;;) {
+                const next = await body.next();
+                if (next.done === true) break;
+                const chunk = next.value;
+                keep(chunk);
+                for (const rec of splitter.push(chunk)) {
+                  try {
+                    await options.onRecord(rec);
+                  } catch (e) {
+                    throw new CallerError(e);
+                  }
                 }
+                if (splitter.rejected.length > 0) await this.#rejected(splitter.takeRejected(), descriptor, options);
               }
+              splitter.end();
+            } catch (e) {
+              if (!(e instanceof BadBlobBodyError) || kept === undefined) throw e;
+              for (;;) {
+                if (bodyCut) break;
+                const next = await body.next().catch(() => ({ done: true as const, value: undefined }));
+                if (next.done === true) break;
+                keep(next.value);
+              }
+              e.body = Buffer.concat(kept);
+              e.bodyCut = bodyCut;
+              throw e;
             }
-            splitter.end();
             done = true;
           } finally {
             if (!done) res.body.destroy();
@@ -296,6 +333,20 @@ class ManagementApiClient implements ManagementApi {
           return this.#nextBlobPage(nextPageUri(res.headers), descriptor);
         },
       });
+    }
+  }
+
+  async #rejected(list: RejectedRecord[], d: ContentDescriptor, options: FetchBlobOptions): Promise<void> {
+    for (const r of list) {
+      if (options.onRejected === undefined) {
+        this.#logger.warn({ tenantId: this.tenantId, contentType: d.contentType, contentId: d.contentId, offset: r.offset, reason: r.reason }, `record not delivered: ${r.message}`);
+        continue;
+      }
+      try {
+        await options.onRejected(r);
+      } catch (e) {
+        throw new CallerError(e);
+      }
     }
   }
 

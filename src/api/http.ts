@@ -43,8 +43,11 @@ export interface Exchange<T> {
   acceptGzip?: boolean;
   /** Hint for a 404 without an AF code (blobs: counted as lost). */
   notFoundHint?: string;
-  /** Reads a 2xx response. Throw a retryable ApiError for a bad body; wrap caller errors in CallerError. */
-  onSuccess: (res: Dispatcher.ResponseData, url: string) => Promise<T>;
+  /**
+   * Reads a 2xx response. Throw a retryable ApiError for a bad body; wrap caller errors in
+   * CallerError. `last` is true on the last attempt the retry policy allows.
+   */
+  onSuccess: (res: Dispatcher.ResponseData, url: string, attempt: { last: boolean }) => Promise<T>;
 }
 
 interface Failure {
@@ -120,7 +123,7 @@ export class HttpCore {
           signal: x.signal,
         });
         this.#noteDate(res.headers['date']);
-        if (res.statusCode >= 200 && res.statusCode < 300) return await x.onSuccess(res, x.url);
+        if (res.statusCode >= 200 && res.statusCode < 300) return await x.onSuccess(res, x.url, { last: attempt >= retry.maxAttempts });
         failure = await this.#failureFromResponse(res, x, attempt);
         if (res.statusCode === 401 && !refreshed) {
           // Once per request: a token from before admin consent lacks the roles a new one carries.

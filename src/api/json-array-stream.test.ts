@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JsonArraySplitter, splitJsonArrayStream } from './json-array-stream.js';
-import type { RawRecord } from './types.js';
+import type { RawRecord, RejectedRecord } from './types.js';
 
 // Small deterministic PRNG so failures reproduce (seed printed in the assertion message).
 function rng(seed: number): () => number {
@@ -74,12 +74,27 @@ function splitAt(buf: Buffer, r: () => number): Buffer[] {
   return parts;
 }
 
-function runSplitter(chunks: Buffer[]): RawRecord[] {
+function runSplitter(chunks: Buffer[], rejected: RejectedRecord[] = []): RawRecord[] {
   const s = new JsonArraySplitter();
   const out: RawRecord[] = [];
-  for (const c of chunks) out.push(...s.push(c));
+  for (const c of chunks) {
+    out.push(...s.push(c));
+    rejected.push(...s.takeRejected());
+  }
   s.end();
   return out;
+}
+
+/** Splits `text` one byte per chunk and in one chunk; both must agree. */
+function both(text: string | Buffer): { recs: RawRecord[]; rejected: RejectedRecord[] } {
+  const buf = Buffer.isBuffer(text) ? text : Buffer.from(text);
+  const rejected: RejectedRecord[] = [];
+  const recs = runSplitter([buf], rejected);
+  const rej1: RejectedRecord[] = [];
+  const recs1 = runSplitter(Array.from(buf, (b) => Buffer.from([b])), rej1);
+  expect(recs1).toEqual(recs);
+  expect(rej1).toEqual(rejected);
+  return { recs, rejected };
 }
 
 describe('JsonArraySplitter', () => {
@@ -89,14 +104,19 @@ describe('JsonArraySplitter', () => {
       const elems = Array.from({ length: Math.floor(r() * 6) }, () => randomObject(r, 0, true));
       const text = `${ws(r)}[${ws(r)}${elems.join(`${ws(r)},${ws(r)}`)}${ws(r)}]${ws(r)}`;
       const expected = JSON.parse(text) as Record<string, unknown>[];
-      const recs = runSplitter(splitAt(Buffer.from(text, 'utf8'), r));
-      expect(recs.length, `seed ${seed}`).toBe(expected.length);
-      recs.forEach((rec, k) => {
-        expect(JSON.parse(rec.raw), `seed ${seed}`).toEqual(expected[k]);
+      const rejected: RejectedRecord[] = [];
+      const recs = runSplitter(splitAt(Buffer.from(text, 'utf8'), r), rejected);
+      // Records without a string Id are rejected (not handed out); every other one comes out.
+      const withId = expected.map((e, k) => ({ e, k })).filter(({ e }) => typeof e['Id'] === 'string' && e['Id'] !== '');
+      expect(recs.length, `seed ${seed}`).toBe(withId.length);
+      expect(rejected.length, `seed ${seed}`).toBe(expected.length - withId.length);
+      expect(rejected.every((x) => x.reason === 'no_id'), `seed ${seed}`).toBe(true);
+      recs.forEach((rec, j) => {
+        const { e, k } = withId[j]!;
+        expect(JSON.parse(rec.raw), `seed ${seed}`).toEqual(e);
         expect(rec.raw, `seed ${seed}`).toBe(strip(elems[k]!));
         expect(rec.raw.includes('\n'), `seed ${seed}`).toBe(false);
-        const id = expected[k]!['Id'];
-        expect(rec.id, `seed ${seed}`).toBe(typeof id === 'string' ? id : undefined);
+        expect(rec.id, `seed ${seed}`).toBe(e['Id']);
       });
     }
   });
@@ -109,9 +129,10 @@ describe('JsonArraySplitter', () => {
   });
 
   it('decodes an escaped Id value and ignores nested Id keys', () => {
-    const recs = runSplitter([Buffer.from('[{"x":{"Id":"inner"},"Id":"a\\"b\\u00e9"},{"x":{"Id":"only-nested"}}]')]);
-    expect(recs[0]!.id).toBe('a"bé');
-    expect(recs[1]!.id).toBeUndefined();
+    const rejected: RejectedRecord[] = [];
+    const recs = runSplitter([Buffer.from('[{"x":{"Id":"inner"},"Id":"a\\"b\\u00e9"},{"x":{"Id":"only-nested"}}]')], rejected);
+    expect(recs.map((r) => r.id)).toEqual(['a"bé']);
+    expect(rejected.map((r) => [r.reason, r.offset])).toEqual([['no_id', 40]]);
   });
 
   it('splits multi-byte UTF-8 sequences across chunks without corrupting them', () => {
@@ -139,7 +160,8 @@ describe('JsonArraySplitter', () => {
       runSplitter([Buffer.from(text)]);
       expect.unreachable();
     } catch (e) {
-      const err = e as { code: string; message: string; context: { offset: number } };
+      const err = e as { code: string; message: string; context: { offset: number }; retryable: boolean };
+      expect(err.retryable).toBe(true);
       expect(err.code).toBe('O365_ERR_API');
       expect(err.message).toContain(what);
       expect(err.context.offset).toBe(offset);
@@ -153,10 +175,60 @@ describe('JsonArraySplitter', () => {
     expect(() => s.end()).toThrow(/ended before the JSON array was complete \(at byte 38\)/);
   });
 
-  it('bounds memory: a record over maxRecordBytes is an error, not a buffer that grows', () => {
+  it('bounds memory: a record over maxRecordBytes is rejected (size, no bytes kept) and the next one delivered', () => {
     const s = new JsonArraySplitter({ maxRecordBytes: 100 });
-    s.push(Buffer.from('[{"a":"'));
-    expect(() => s.push(Buffer.alloc(200, 0x61))).toThrow(/larger than 100 bytes/);
+    expect(s.push(Buffer.from('[{"Id":"a","a":"'))).toEqual([]);
+    expect(s.push(Buffer.alloc(200, 0x61))).toEqual([]);
+    expect(s.push(Buffer.from('"},{"Id":"b"}]'))).toEqual([{ raw: '{"Id":"b"}', id: 'b' }]);
+    s.end();
+    const [r] = s.takeRejected();
+    expect(r).toMatchObject({ reason: 'oversize', offset: 1, size: 217 });
+    expect(r!.bytes).toBeUndefined();
+    expect(r!.message).toMatch(/larger than the limit of 100 bytes/);
+  });
+
+  it.each([
+    ['raw newline in a string', '{"Id":"x","v":"two\nlines"}', 'invalid_json', /control character/],
+    ['raw tab in a string', '{"Id":"x","v":"a\tb"}', 'invalid_json', /control character/],
+    ['bare word', '{"Id":"x","v":undefined}', 'invalid_json', /unexpected "u"/],
+    ['missing comma', '{"Id":"x" "v":1}', 'invalid_json', /unexpected string/],
+    ['missing colon', '{"Id" "x"}', 'invalid_json', /unexpected string/],
+    ['trailing comma', '{"Id":"x",}', 'invalid_json', /unexpected "}"/],
+    ['leading zero', '{"Id":"x","n":01}', 'invalid_json', /invalid number/],
+    ['bad literal', '{"Id":"x","b":tru}', 'invalid_json', /invalid literal/],
+    ['bad exponent', '{"Id":"x","n":1e}', 'invalid_json', /invalid number/],
+    ['bad escape', '{"Id":"x","s":"\\x"}', 'invalid_json', /bad escape/],
+    ['bad unicode escape', '{"Id":"x","s":"\\u12g4"}', 'invalid_json', /bad \\u escape/],
+    ['mismatched brackets', '{"Id":"x","a":{"b":1]}', 'invalid_json', /unexpected "]"/],
+    ['single quotes', "{'Id':'x'}", 'invalid_json', /unexpected/],
+    ['no Id', '{"id":"x"}', 'no_id', /no "Id"/],
+    ['numeric Id', '{"Id":5}', 'no_id', /no "Id"/],
+    ['empty Id', '{"Id":""}', 'no_id', /no "Id"/],
+  ])('rejects a record with %s, keeps its bytes and offset, and delivers the rest', (_what, bad, reason, message) => {
+    const text = `[{"Id":"a"}, ${bad} ,{"Id":"b","n":-1.5e+3,"t":[true,false,null,{}],"u":"\\u00e9\\n"}]`;
+    const { recs, rejected } = both(text);
+    expect(recs.map((r) => r.id)).toEqual(['a', 'b']);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.reason).toBe(reason);
+    expect(rejected[0]!.message).toMatch(message);
+    expect(rejected[0]!.offset).toBe(13);
+    expect(rejected[0]!.bytes!.toString()).toBe(bad.replace(/ (?=")|(?<=") /g, ''));
+  });
+
+  it('rejects invalid UTF-8 byte-exact (not repaired) and delivers the rest', () => {
+    const bad = Buffer.concat([Buffer.from('{"Id":"x","v":"caf'), Buffer.from([0xe9, 0xff]), Buffer.from('"}')]);
+    const text = Buffer.concat([Buffer.from('[{"Id":"a"},'), bad, Buffer.from(',{"Id":"b"}]')]);
+    const { recs, rejected } = both(text);
+    expect(recs.map((r) => r.id)).toEqual(['a', 'b']);
+    expect(rejected).toEqual([{ offset: 12, reason: 'invalid_utf8', message: 'record is not valid UTF-8', size: bad.length, bytes: bad }]);
+  });
+
+  it('accepts what JSON accepts: numbers, literals, nesting, escapes, empty containers', () => {
+    const rec = '{"Id":"x","n":[0,-0,1.25,-3e-7,2E+10,10],"l":[true,false,null],"o":{"a":{"b":[]},"c":{}},"s":"\\"\\\\\\/\\b\\f\\n\\r\\t\\uD83D\\ude00"}';
+    JSON.parse(rec);
+    const { recs, rejected } = both(`[${rec}]`);
+    expect(rejected).toEqual([]);
+    expect(recs[0]!.raw).toBe(rec);
   });
 
   it('splitJsonArrayStream awaits onRecord per record, in order', async () => {

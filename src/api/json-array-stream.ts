@@ -2,9 +2,19 @@
 // element, as the element's exact text minus whitespace outside strings, plus its top-level `Id`.
 // Works on bytes so chunk boundaries may fall anywhere (inside strings, escapes, UTF-8 sequences)
 // and memory stays bounded by one record plus the current chunk.
+//
+// Every record handed out is one valid JSON object with a string `Id` and no raw control character
+// (so it is exactly one NDJSON line). The grammar is checked by the same byte scan that splits
+// (strings are skipped natively, only the few bytes between them are stepped through), because
+// JSON.parse per record halves the splitter's throughput (json-array-stream.bench.ts). A record
+// that fails (not JSON, raw newline or other control character, no Id, invalid UTF-8, over the
+// size limit) is not handed out but reported as a RejectedRecord with its byte offset, and the rest
+// of the blob goes on. Invalid UTF-8 is rejected rather than repaired: a repaired record (U+FFFD)
+// is no longer what Microsoft sent, and the quarantine keeps the exact bytes for a person to judge.
 
-import { ApiError } from '../errors.js';
-import type { RawRecord } from './types.js';
+import { isUtf8 } from 'node:buffer';
+import { BadBlobBodyError } from '../errors.js';
+import type { RawRecord, RejectedRecord } from './types.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -28,17 +38,57 @@ function isWs(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
+// Grammar inside an element: what the next token outside a string may be.
+const enum Expect {
+  Value,
+  KeyOrClose, // after '{'
+  Key, // after ',' in an object
+  Colon,
+  CommaOrClose,
+  ValueOrClose, // after '['
+}
+
+const OBJ = 1;
+const ARR = 2;
+
+// Scalars (numbers and literals) are checked byte by byte: number states per RFC 8259 §6.
+const enum Num {
+  Sign = 1, // after '-'
+  Zero, // a leading 0
+  Int,
+  Dot,
+  Frac,
+  E,
+  ESign,
+  Exp,
+}
+const LITERALS: Record<number, string> = { 0x74: 'true', 0x66: 'false', 0x6e: 'null' };
+
+// Valid characters after a backslash in a JSON string.
+const ESCAPES = new Uint8Array(256);
+for (const c of '"\\/bfnrtu') ESCAPES[c.charCodeAt(0)] = 1;
+const HEX = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+// Any control character left in a record (whitespace outside strings is already gone) is a raw one
+// inside a string, which JSON forbids: a raw newline would split the NDJSON line. U+FFFD is what
+// decoding made of invalid UTF-8 (or a real U+FFFD): one native scan finds both suspects, and
+// only then are the bytes checked for UTF-8 validity.
+const SUSPECT = /[\u0000-\u001f\ufffd]/;
+const CONTROL = /[\u0000-\u001f]/;
+
 export interface SplitterOptions {
-  /** Largest accepted record, bytes (default 64 MiB): bounds memory on a corrupt body. */
+  /** Largest accepted record, bytes (default 64 MiB): bounds memory; a longer record is rejected. */
   maxRecordBytes?: number;
 }
 
 /**
  * Push chunks, collect records. `end()` throws if the array was not closed (a cut-off body).
- * Errors are ApiError with `context.offset` = absolute byte offset, retryable (a re-fetch may
- * get a good body).
+ * Errors are BadBlobBodyError with `offset` = absolute byte offset, retryable (a re-fetch may
+ * get a good body). Bad records do not throw: they collect in `rejected` (see takeRejected()).
  */
 export class JsonArraySplitter {
+  /** Records that were not handed out, in order; drained by takeRejected(). */
+  rejected: RejectedRecord[] = [];
   #state: State = State.BeforeArray;
   #offset = 0; // absolute offset of the current chunk's first byte
   #bomChecked = false;
@@ -62,6 +112,17 @@ export class JsonArraySplitter {
   #idEnd = -1;
   #idEscaped = false;
   #strEscaped = false;
+  // Validation of the current element.
+  #recStart = 0; // absolute offset of its '{'
+  #bad: string | undefined; // first grammar problem (the record is rejected at its end)
+  #expect: Expect = Expect.Value;
+  #stack = new Uint8Array(64);
+  #hexLeft = 0; // hex digits still due after \u
+  #num = 0; // Num state while in a number, 0 otherwise
+  #lit: string | undefined; // literal being matched
+  #litAt = 0;
+  #oversize = false;
+  #skipped = 0; // bytes of an oversize record not kept
 
   constructor(options: SplitterOptions = {}) {
     this.#maxRecordBytes = options.maxRecordBytes ?? 64 * 1024 * 1024;
@@ -102,6 +163,7 @@ export class JsonArraySplitter {
             i++;
           } else if (b === LBRACE) {
             this.#startElement();
+            this.#recStart = this.#offset + i;
             this.#state = State.InElement;
           } else {
             throw this.#error('array element is not an object', i);
@@ -124,19 +186,25 @@ export class JsonArraySplitter {
   /** Declares the end of input; throws if the array is incomplete (cut-off body). */
   end(): void {
     if (this.#state !== State.Done) {
-      throw new ApiError(`blob body ended before the JSON array was complete (at byte ${this.#offset})`, undefined, undefined, {
-        retryable: true,
-        context: { offset: this.#offset, reason: 'truncated' },
-      });
+      throw new BadBlobBodyError(`blob body ended before the JSON array was complete (at byte ${this.#offset})`, 'truncated', this.#offset);
     }
   }
 
-  #error(what: string, i: number): ApiError {
+  /** The rejected records since the last call. */
+  takeRejected(): RejectedRecord[] {
+    const r = this.rejected;
+    this.rejected = [];
+    return r;
+  }
+
+  #error(what: string, i: number): BadBlobBodyError {
     const offset = this.#offset + i;
-    return new ApiError(`invalid blob body: ${what} at byte ${offset}`, undefined, undefined, {
-      retryable: true,
-      context: { offset, reason: 'invalid_json' },
-    });
+    return new BadBlobBodyError(`invalid blob body: ${what} at byte ${offset}`, 'invalid_json', offset);
+  }
+
+  /** Notes the first grammar problem of the element (scanning goes on to find its end). */
+  #invalid(what: string, i: number): void {
+    this.#bad ??= `${what} at byte ${this.#offset + i - this.#recStart} of the record`;
   }
 
   #startElement(): void {
@@ -148,13 +216,29 @@ export class JsonArraySplitter {
     this.#lastKeyIsId = false;
     this.#idStart = -1;
     this.#idEnd = -1;
+    this.#bad = undefined;
+    this.#expect = Expect.Value;
+    this.#hexLeft = 0;
+    this.#num = 0;
+    this.#lit = undefined;
+    this.#oversize = false;
+    this.#skipped = 0;
   }
 
-  #append(buf: Buffer, from: number, to: number, at: number): void {
+  #append(buf: Buffer, from: number, to: number): void {
     const add = to - from;
     if (add <= 0) return;
+    if (this.#oversize) {
+      this.#skipped += add;
+      return;
+    }
     const need = this.#len + add;
-    if (need > this.#maxRecordBytes) throw this.#error(`record larger than ${this.#maxRecordBytes} bytes`, at);
+    if (need > this.#maxRecordBytes) {
+      // Memory stays bounded: the rest of this record is only scanned for its end, not kept.
+      this.#oversize = true;
+      this.#skipped += add;
+      return;
+    }
     if (need > this.#scratch.length) {
       const grown = Buffer.allocUnsafe(Math.min(Math.max(need, this.#scratch.length * 2), this.#maxRecordBytes));
       this.#scratch.copy(grown, 0, 0, this.#len);
@@ -173,14 +257,19 @@ export class JsonArraySplitter {
     while (i < n) {
       const b = buf[i]!;
       if (this.#inString) {
-        if (this.#escape) {
+        if (this.#hexLeft > 0) {
+          if (HEX[b] !== 1) this.#invalid('bad \\u escape', i);
+          this.#hexLeft--;
+        } else if (this.#escape) {
           this.#escape = false;
+          if (ESCAPES[b] !== 1) this.#invalid('bad escape in a string', i);
+          else if (b === 0x75) this.#hexLeft = 4;
         } else if (b === BACKSLASH) {
           this.#escape = true;
           this.#strEscaped = true;
         } else if (b === QUOTE) {
           this.#inString = false;
-          if (this.#depth === 1) this.#stringEnded(base + (i - seg) + 1, buf, seg);
+          if (this.#depth === 1 && !this.#oversize) this.#stringEnded(base + (i - seg) + 1, buf, seg);
         } else {
           // Fast path: jump (natively) to the next quote or backslash.
           if (this.#bsChunk !== buf || (this.#nextBs !== -1 && this.#nextBs < i)) {
@@ -196,52 +285,162 @@ export class JsonArraySplitter {
         continue;
       }
       if (isWs(b)) {
-        this.#append(buf, seg, i, i);
+        if (this.#num !== 0 || this.#lit !== undefined) this.#endScalar(i);
+        this.#append(buf, seg, i);
         i++;
         while (i < n && isWs(buf[i]!)) i++;
         seg = i;
         base = this.#len;
         continue;
       }
+      if (this.#num !== 0 || this.#lit !== undefined) {
+        if (this.#scalarByte(b)) {
+          i++;
+          continue;
+        }
+        this.#endScalar(i);
+      }
       switch (b) {
         case QUOTE:
           this.#inString = true;
           this.#strEscaped = false;
           if (this.#depth === 1) this.#strStart = base + (i - seg);
+          if (this.#expect === Expect.KeyOrClose || this.#expect === Expect.Key) this.#expect = Expect.Colon;
+          else if (this.#expect === Expect.Value || this.#expect === Expect.ValueOrClose) this.#expect = Expect.CommaOrClose;
+          else this.#invalid('unexpected string', i);
           break;
         case LBRACE:
         case LBRACKET:
+          if (this.#expect !== Expect.Value && this.#expect !== Expect.ValueOrClose) this.#invalid(`unexpected "${String.fromCharCode(b)}"`, i);
+          if (this.#depth >= this.#stack.length) {
+            const grown = new Uint8Array(this.#stack.length * 2);
+            grown.set(this.#stack);
+            this.#stack = grown;
+          }
+          this.#stack[this.#depth] = b === LBRACE ? OBJ : ARR;
+          this.#expect = b === LBRACE ? Expect.KeyOrClose : Expect.ValueOrClose;
           this.#depth++;
           if (this.#depth === 1) this.#expectKey = true;
           break;
         case RBRACE:
         case RBRACKET:
           this.#depth--;
+          if (this.#depth >= 0) {
+            const want = b === RBRACE ? OBJ : ARR;
+            const open = b === RBRACE ? Expect.KeyOrClose : Expect.ValueOrClose;
+            if (this.#stack[this.#depth] !== want || (this.#expect !== Expect.CommaOrClose && this.#expect !== open)) this.#invalid(`unexpected "${String.fromCharCode(b)}"`, i);
+            this.#expect = Expect.CommaOrClose;
+          }
           if (this.#depth === 0) {
             if (b !== RBRACE) throw this.#error('unbalanced "]" in an array element', i);
-            this.#append(buf, seg, i + 1, i);
-            out.push(this.#finishElement());
+            this.#append(buf, seg, i + 1);
+            this.#finishElement(out);
             this.#state = State.AfterElement;
             return i + 1;
           }
           if (this.#depth < 0) throw this.#error('unbalanced brackets', i);
           break;
         case COMMA:
+          if (this.#expect !== Expect.CommaOrClose) this.#invalid('unexpected ","', i);
+          this.#expect = this.#stack[this.#depth - 1] === OBJ ? Expect.Key : Expect.Value;
           if (this.#depth === 1) {
             this.#expectKey = true;
             this.#lastKeyIsId = false;
           }
           break;
         case COLON:
+          if (this.#expect !== Expect.Colon) this.#invalid('unexpected ":"', i);
+          this.#expect = Expect.Value;
           if (this.#depth === 1) this.#expectKey = false;
           break;
         default:
+          this.#startScalar(b, i);
           break;
       }
       i++;
     }
-    this.#append(buf, seg, n, n);
+    this.#append(buf, seg, n);
     return n;
+  }
+
+  #startScalar(b: number, i: number): void {
+    if (this.#expect !== Expect.Value && this.#expect !== Expect.ValueOrClose) {
+      this.#invalid(`unexpected "${String.fromCharCode(b)}"`, i);
+      return;
+    }
+    this.#expect = Expect.CommaOrClose;
+    const lit = LITERALS[b];
+    if (lit !== undefined) {
+      this.#lit = lit;
+      this.#litAt = 1;
+    } else if (b === 0x2d) this.#num = Num.Sign;
+    else if (b === 0x30) this.#num = Num.Zero;
+    else if (b > 0x30 && b <= 0x39) this.#num = Num.Int;
+    else this.#invalid(`unexpected "${String.fromCharCode(b)}"`, i);
+  }
+
+  /** One more byte of a scalar: true if it belongs to it (valid or not), false if it ends it. */
+  #scalarByte(b: number): boolean {
+    const lit = this.#lit;
+    if (lit !== undefined) {
+      // Letters continue a literal; a wrong letter leaves #litAt past the end (invalid at its end).
+      if (b < 0x61 || b > 0x7a) return false;
+      this.#litAt = this.#litAt < lit.length && lit.charCodeAt(this.#litAt) === b ? this.#litAt + 1 : lit.length + 1;
+      return true;
+    }
+    const digit = b >= 0x30 && b <= 0x39;
+    switch (this.#num as Num) {
+      case Num.Sign:
+        if (!digit) return this.#other(b);
+        this.#num = b === 0x30 ? Num.Zero : Num.Int;
+        return true;
+      case Num.Zero:
+      case Num.Int:
+      case Num.Frac:
+        if (digit) {
+          if (this.#num === Num.Zero) this.#num = -1;
+          return true;
+        }
+        if (b === 0x2e && this.#num !== Num.Frac) this.#num = Num.Dot;
+        else if (b === 0x65 || b === 0x45) this.#num = Num.E;
+        else return this.#other(b);
+        return true;
+      case Num.Dot:
+        if (!digit) return this.#other(b);
+        this.#num = Num.Frac;
+        return true;
+      case Num.E:
+        if (b === 0x2b || b === 0x2d) this.#num = Num.ESign;
+        else if (digit) this.#num = Num.Exp;
+        else return this.#other(b);
+        return true;
+      case Num.ESign:
+      case Num.Exp:
+        if (!digit) return this.#other(b);
+        this.#num = Num.Exp;
+        return true;
+      default:
+        return this.#other(b);
+    }
+  }
+
+  /** A byte that is no structural character: part of a broken scalar. */
+  #other(b: number): boolean {
+    if (b === QUOTE || b === LBRACE || b === RBRACE || b === LBRACKET || b === RBRACKET || b === COMMA || b === COLON) return false;
+    this.#num = -1;
+    return true;
+  }
+
+  #endScalar(i: number): void {
+    const lit = this.#lit;
+    if (lit !== undefined) {
+      if (this.#litAt !== lit.length) this.#invalid('invalid literal', i);
+      this.#lit = undefined;
+    } else {
+      const s = this.#num;
+      if (s !== Num.Zero && s !== Num.Int && s !== Num.Frac && s !== Num.Exp) this.#invalid('invalid number', i);
+      this.#num = 0;
+    }
   }
 
   /**
@@ -268,28 +467,53 @@ export class JsonArraySplitter {
     return rel < this.#len ? this.#scratch[rel]! : buf[seg + rel - this.#len]!;
   }
 
-  #finishElement(): RawRecord {
+  #finishElement(out: RawRecord[]): void {
     const rec = this.#scratch;
-    const raw = rec.toString('utf8', 0, this.#len);
+    const len = this.#len;
+    this.#len = 0;
+    const offset = this.#recStart;
+    if (this.#oversize) {
+      const size = len + this.#skipped;
+      this.#reject({ offset, reason: 'oversize', message: `record of ${size} bytes is larger than the limit of ${this.#maxRecordBytes} bytes (max_record_bytes)`, size });
+      return;
+    }
+    const raw = rec.toString('utf8', 0, len);
+    let bad = this.#bad;
+    if (bad === undefined && SUSPECT.test(raw)) {
+      if (!isUtf8(rec.subarray(0, len))) {
+        this.#reject({ offset, reason: 'invalid_utf8', message: 'record is not valid UTF-8', size: len, bytes: Buffer.from(rec.subarray(0, len)) });
+        return;
+      }
+      if (CONTROL.test(raw)) bad = 'raw control character (such as a newline) inside a string';
+    }
+    if (bad !== undefined) {
+      this.#reject({ offset, reason: 'invalid_json', message: `record is not valid JSON: ${bad}`, size: len, bytes: Buffer.from(rec.subarray(0, len)) });
+      return;
+    }
     let id: string | undefined;
     if (this.#idStart >= 0) {
-      id = this.#idEscaped
-        ? (JSON.parse(rec.toString('utf8', this.#idStart, this.#idEnd)) as string)
-        : rec.toString('utf8', this.#idStart + 1, this.#idEnd - 1);
+      id = this.#idEscaped ? (JSON.parse(rec.toString('utf8', this.#idStart, this.#idEnd)) as string) : rec.toString('utf8', this.#idStart + 1, this.#idEnd - 1);
     }
-    this.#len = 0;
-    return { raw, id };
+    if (id === undefined || id === '') {
+      this.#reject({ offset, reason: 'no_id', message: 'record has no "Id" string: it cannot be de-duplicated', size: len, bytes: Buffer.from(rec.subarray(0, len)) });
+      return;
+    }
+    out.push({ raw, id });
+  }
+
+  #reject(r: RejectedRecord): void {
+    this.rejected.push(r);
   }
 }
 
 /**
- * Splits an async byte stream, awaiting `onRecord` per record (back-pressure). Throws ApiError
- * (retryable) on a cut-off or invalid body, naming the byte offset.
+ * Splits an async byte stream, awaiting `onRecord` per record (back-pressure). Throws
+ * BadBlobBodyError (retryable) on a cut-off or invalid body, naming the byte offset.
  */
 export async function splitJsonArrayStream(
   source: AsyncIterable<Uint8Array>,
   onRecord: (record: RawRecord) => void | Promise<void>,
-  options: SplitterOptions = {},
+  options: SplitterOptions & { onRejected?: (r: RejectedRecord) => void | Promise<void> } = {},
 ): Promise<number> {
   const splitter = new JsonArraySplitter(options);
   let count = 0;
@@ -298,6 +522,7 @@ export async function splitJsonArrayStream(
       await onRecord(rec);
       count++;
     }
+    if (splitter.rejected.length > 0) for (const r of splitter.takeRejected()) await options.onRejected?.(r);
   }
   splitter.end();
   return count;

@@ -25,12 +25,27 @@ export interface SubscriptionInfo {
 
 /**
  * One raw audit record as the API returned it. `raw` holds the record's exact JSON text (whitespace
- * outside strings removed so it fits on one NDJSON line); `id` is its `Id` (undefined if absent,
- * which the collector reports and still delivers).
+ * outside strings removed so it fits on one NDJSON line): always one valid JSON object with a
+ * string `Id`, which `id` holds (records without one are rejected, see RejectedRecord).
  */
 export interface RawRecord {
   raw: string;
   id: string | undefined;
+}
+
+/**
+ * A record of a blob that was not handed out: not valid JSON (a raw newline in a string included),
+ * no `Id`, invalid UTF-8, or over the size limit. The rest of the blob is delivered.
+ */
+export interface RejectedRecord {
+  /** Byte offset of the record's `{` in the (decompressed) blob body. */
+  offset: number;
+  reason: 'invalid_json' | 'no_id' | 'invalid_utf8' | 'oversize';
+  message: string;
+  /** Record size, bytes (whitespace between tokens removed). */
+  size: number;
+  /** The record's bytes as received, whitespace between tokens removed; absent when oversize. */
+  bytes?: Buffer;
 }
 
 /** Counters every layer adds to; the run summary prints them. */
@@ -59,6 +74,8 @@ export interface FetchBlobOptions {
    * de-duplicates by Id when the blob is fetched again.
    */
   onRecord: (record: RawRecord) => void | Promise<void>;
+  /** Called for each record that is not handed out (see RejectedRecord); may return a promise. */
+  onRejected?: (record: RejectedRecord) => void | Promise<void>;
 }
 
 /** The API for one tenant. One instance per configured tenant; safe for concurrent use. */

@@ -44,10 +44,10 @@ describe('explainError', () => {
 describe('formatSummary', () => {
   it('prints totals and names each failing stream with its codes and hint', () => {
     const summary: RunSummary = {
-      records: 10, blobs: 2, retries: 3, throttles: 1, refusedUrls: 1, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 4, failedStreams: 1, durationMs: 1500, clockSkews: [],
+      records: 10, blobs: 2, retries: 3, throttles: 1, refusedUrls: 1, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 4, quarantinedBlobs: 1, quarantinedRecords: 2, failedStreams: 1, durationMs: 1500, clockSkews: [],
       streams: [
-        { tenantId: 't1', label: 'contoso', contentType: 'Audit.Exchange', records: 10, blobs: 2, blobsListed: 2, duplicatesDropped: 4, lostBlobs: 0, lostSpanMs: 0, refusedUrls: 1, caughtUp: true },
-        { tenantId: 't1', label: 'contoso', contentType: 'DLP.All', records: 0, blobs: 0, blobsListed: 0, duplicatesDropped: 0, lostBlobs: 0, lostSpanMs: 0, refusedUrls: 0, caughtUp: false, error: { code: 'O365_ERR_API', message: 'denied', afCode: 'AF10001', hint: 'add ActivityFeed.ReadDlp' } },
+        { tenantId: 't1', label: 'contoso', contentType: 'Audit.Exchange', records: 10, blobs: 2, blobsListed: 2, duplicatesDropped: 4, lostBlobs: 0, quarantinedBlobs: 1, quarantinedRecords: 2, lostSpanMs: 0, refusedUrls: 1, caughtUp: true },
+        { tenantId: 't1', label: 'contoso', contentType: 'DLP.All', records: 0, blobs: 0, blobsListed: 0, duplicatesDropped: 0, lostBlobs: 0, quarantinedBlobs: 0, quarantinedRecords: 0, lostSpanMs: 0, refusedUrls: 0, caughtUp: false, error: { code: 'O365_ERR_API', message: 'denied', afCode: 'AF10001', hint: 'add ActivityFeed.ReadDlp' } },
       ],
     };
     const text = formatSummary(summary);
@@ -55,15 +55,17 @@ describe('formatSummary', () => {
     expect(text).toMatch(/records 10, blobs 2, retries 3, throttles 1, refused URLs 1, spans lost to expiry 0, blobs lost 0, duplicates dropped 4/);
     expect(text).toMatch(/contoso \/ DLP\.All .*FAILED \[O365_ERR_API AF10001\] denied/);
     expect(text).toMatch(/hint: add ActivityFeed\.ReadDlp/);
-    expect(text).toMatch(/contoso \/ Audit\.Exchange .*ok/);
+    expect(text).toMatch(/contoso \/ Audit\.Exchange .*quarantined blobs 1, quarantined records 2.*ok/);
+    expect(text).toMatch(/quarantined blobs 1, quarantined records 2\n/);
+    expect(text).toMatch(/o365-audit replay --config FILE/);
     expect(text).not.toMatch(/CLOCK SKEW/);
   });
 
   it('reports a clock skew per tenant and per stream, with what to do', () => {
     const summary: RunSummary = {
-      records: 1, blobs: 1, retries: 0, throttles: 0, refusedUrls: 0, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 0, failedStreams: 0, durationMs: 10,
+      records: 1, blobs: 1, retries: 0, throttles: 0, refusedUrls: 0, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 0, quarantinedBlobs: 0, quarantinedRecords: 0, failedStreams: 0, durationMs: 10,
       clockSkews: [{ tenantId: 't1', label: 'contoso', skewMs: 8 * 86_400_000 }],
-      streams: [{ tenantId: 't1', label: 'contoso', contentType: 'Audit.Exchange', records: 1, blobs: 1, blobsListed: 1, duplicatesDropped: 0, lostBlobs: 0, lostSpanMs: 0, refusedUrls: 0, caughtUp: true, clockSkewMs: 8 * 86_400_000 }],
+      streams: [{ tenantId: 't1', label: 'contoso', contentType: 'Audit.Exchange', records: 1, blobs: 1, blobsListed: 1, duplicatesDropped: 0, lostBlobs: 0, quarantinedBlobs: 0, quarantinedRecords: 0, lostSpanMs: 0, refusedUrls: 0, caughtUp: true, clockSkewMs: 8 * 86_400_000 }],
     };
     const text = formatSummary(summary);
     expect(text).toMatch(/CLOCK SKEW contoso: the API's Date is \+8d from this machine's clock/);

@@ -17,11 +17,14 @@ export function formatSummary(summary: RunSummary, options: { interrupted?: bool
   lines.push(
     `  records ${summary.records}, blobs ${summary.blobs}, retries ${summary.retries}, throttles ${summary.throttles}, ` +
       `refused URLs ${summary.refusedUrls}, spans lost to expiry ${summary.lostSpans}, blobs lost ${summary.lostBlobs}, ` +
-      `duplicates dropped ${summary.duplicatesDropped}`,
+      `duplicates dropped ${summary.duplicatesDropped}, quarantined blobs ${summary.quarantinedBlobs}, quarantined records ${summary.quarantinedRecords}`,
   );
   for (const c of summary.clockSkews) {
     lines.push(`  CLOCK SKEW ${c.label ?? c.tenantId}: the API's Date is ${formatSkew(c.skewMs)} from this machine's clock; no span was declared lost because of it`);
     lines.push(`    hint: ${CLOCK_SKEW_HINT}`);
+  }
+  if (summary.quarantinedBlobs + summary.quarantinedRecords > 0) {
+    lines.push('  quarantine: what could not be delivered is kept under state_dir/quarantine; `o365-audit replay --config FILE` fetches it again');
   }
   const width = Math.max(0, ...summary.streams.map((s) => streamName(s).length));
   for (const s of [...summary.streams].sort((a, b) => streamName(a).localeCompare(streamName(b)))) {
@@ -30,6 +33,8 @@ export function formatSummary(summary: RunSummary, options: { interrupted?: bool
     if (s.duplicatesDropped > 0) extra.push(`duplicates dropped ${s.duplicatesDropped}`);
     if (s.refusedUrls > 0) extra.push(`refused URLs ${s.refusedUrls}`);
     if (s.lostBlobs > 0) extra.push(`blobs lost ${s.lostBlobs}`);
+    if (s.quarantinedBlobs > 0) extra.push(`quarantined blobs ${s.quarantinedBlobs}`);
+    if (s.quarantinedRecords > 0) extra.push(`quarantined records ${s.quarantinedRecords}`);
     if (s.lostSpanMs > 0) extra.push(`lost to expiry ${formatDuration(s.lostSpanMs)}`);
     if (s.clockSkewMs !== undefined) extra.push(`clock skew ${formatSkew(s.clockSkewMs)}`);
     if (s.error === undefined) {
@@ -55,6 +60,8 @@ export function summaryFields(summary: RunSummary): Record<string, unknown> {
     lostSpans: summary.lostSpans,
     lostBlobs: summary.lostBlobs,
     duplicatesDropped: summary.duplicatesDropped,
+    quarantinedBlobs: summary.quarantinedBlobs,
+    quarantinedRecords: summary.quarantinedRecords,
     failedStreams: summary.failedStreams,
     clockSkews: summary.clockSkews.map((c) => ({ tenant: c.label ?? c.tenantId, skewMs: c.skewMs })),
     durationMs: summary.durationMs,

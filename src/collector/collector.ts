@@ -7,6 +7,7 @@ import { EventEmitter, setMaxListeners } from 'node:events';
 import type { ApiCounters } from '../api/types.js';
 import { OutputError } from '../errors.js';
 import type { Output } from '../outputs/types.js';
+import { MemoryQuarantine } from '../state/quarantine.js';
 import { streamKey } from '../state/types.js';
 import { TenantClock } from './clock.js';
 import { Committer } from './committer.js';
@@ -102,6 +103,7 @@ class CollectorImpl extends EventEmitter implements Collector {
       throw err;
     }
 
+    const quarantine = options.quarantine ?? new MemoryQuarantine();
     let committer!: Committer;
     const tenants: TenantRun[] = options.tenants.map((tenant) => {
       const clock = options.now ?? Date.now;
@@ -118,6 +120,7 @@ class CollectorImpl extends EventEmitter implements Collector {
         logger,
         clock,
         time: () => time.read(),
+        quarantine,
         restartSubscription: (s: Stream, err: unknown, signal: AbortSignal) => keeper.restart(s, err, signal),
         requestCommit: () => committer.request(),
         onProgress: (s: Parameters<CollectorEvents['progress']>[0]) => this.emit('progress', s),
@@ -227,6 +230,8 @@ class CollectorImpl extends EventEmitter implements Collector {
       lostBlobs: sum((s) => s.stats.lostBlobs),
       lostSpans: sum((s) => s.lostSpans),
       duplicatesDropped: sum((s) => s.stats.duplicatesDropped),
+      quarantinedBlobs: sum((s) => s.stats.quarantinedBlobs),
+      quarantinedRecords: sum((s) => s.stats.quarantinedRecords),
       failedStreams: streams.filter((s) => s.stats.error !== undefined || (once && !s.stats.caughtUp)).length,
       clockSkews: tenants
         .filter((t) => t.time.worstSkewMs !== undefined)

@@ -236,11 +236,11 @@ describe('collector runs', () => {
       logger,
       now: () => T0,
     }).run({ once: true });
-    expect(summary).toMatchObject({ records: 6, blobs: 2, retries: 7, throttles: 7, refusedUrls: 0, duplicatesDropped: 1, lostBlobs: 0, lostSpans: 0, failedStreams: 0 });
-    expect(summary.streams.map((s) => [s.contentType, s.records, s.blobs, s.caughtUp])).toEqual([
-      ['Audit.Exchange', 4, 1, true],
-      ['Audit.General', 2, 1, true],
+    expect(summary).toMatchObject({ records: 5, blobs: 2, retries: 7, throttles: 7, refusedUrls: 0, duplicatesDropped: 1, lostBlobs: 0, lostSpans: 0, quarantinedBlobs: 0, quarantinedRecords: 1, failedStreams: 0 });
+    expect(summary.streams.map((s) => [s.contentType, s.records, s.blobs, s.quarantinedRecords, s.caughtUp])).toEqual([
+      ['Audit.Exchange', 3, 1, 1, true],
+      ['Audit.General', 2, 1, 0, true],
     ]);
-    expect(logger.at('warn').some((e) => /without Id/.test(e.msg ?? ''))).toBe(true);
+    expect(logger.at('warn').some((e) => /1 record\(s\) quarantined, not delivered: record has no "Id"/.test(e.msg ?? ''))).toBe(true);
   });
 });

@@ -47,7 +47,7 @@ export class StreamState {
     } else {
       this.done = new Map();
       this.seen = new Map();
-      this.totals = { records: 0, blobs: 0, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 0 };
+      this.totals = { records: 0, blobs: 0, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 0, quarantinedBlobs: 0, quarantinedRecords: 0 };
       this.version = 1; // a new stream is committed at once, so its first cursor is stable
     }
   }

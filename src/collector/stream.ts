@@ -2,9 +2,11 @@
 // blobs under the tenant's concurrency bound, de-duplicates records by Id and writes them to every
 // output. The cursor moves to a window's end only when every blob in it is delivered or lost.
 
-import type { ContentDescriptor, ManagementApi, RawRecord } from '../api/types.js';
+import type { ContentDescriptor, ManagementApi, RawRecord, RejectedRecord } from '../api/types.js';
+import { BadBlobBodyError } from '../errors.js';
 import type { Output, RecordMeta } from '../outputs/types.js';
 import { errorInfo, isAbort, isPermanentBlobLoss, isSubscriptionMissing, isWindowRetryable, isWindowTooOld } from './errors-info.js';
+import type { Quarantine } from '../state/quarantine.js';
 import type { Semaphore } from './semaphore.js';
 import type { StreamState } from './stream-state.js';
 import type { LostBlob, LostSpan, Logger, StreamSettings, StreamStats } from './types.js';
@@ -46,6 +48,8 @@ export interface StreamHost {
   clock: () => number;
   /** This machine's clock with what the API's Date headers say (see clock.ts). */
   time(): ClockView;
+  /** Where undeliverable blobs and records are kept; written durably before a blob counts as done. */
+  quarantine: Quarantine;
   /** Starts the subscription after AF20022/AF20023, if the 15-minute rule allows; false if not. */
   restartSubscription(stream: Stream, err: unknown, signal: AbortSignal): Promise<boolean>;
   requestCommit(): void;
@@ -59,7 +63,6 @@ export class Stream {
   readonly stats: StreamStats;
   /** Lost spans in this run (the summary counts them). */
   lostSpans = 0;
-  recordsWithoutId = 0;
   private readonly log: Record<string, string>;
 
   constructor(
@@ -74,6 +77,8 @@ export class Stream {
       blobsListed: 0,
       duplicatesDropped: 0,
       lostBlobs: 0,
+      quarantinedBlobs: 0,
+      quarantinedRecords: 0,
       lostSpanMs: 0,
       refusedUrls: 0,
       caughtUp: false,
@@ -283,6 +288,47 @@ export class Stream {
     this.host.onLostBlob?.(lost);
   }
 
+  /** Ids already delivered from this blob (for replay to skip): a scan, but only for rare bad blobs. */
+  private deliveredIds(d: ContentDescriptor): string[] {
+    const ids: string[] = [];
+    for (const [id, created] of this.state.seen) if (created === d.contentCreated) ids.push(id);
+    return ids;
+  }
+
+  /**
+   * The body failed the same way on every attempt: keep it, then let the stream move on. The entry
+   * is durable before the blob is marked done, so no commit lets the cursor pass an unkept blob.
+   */
+  private async quarantineBlob(d: ContentDescriptor, err: BadBlobBodyError): Promise<void> {
+    const { quarantine } = this.host;
+    const failure = { code: err.code, reason: err.reason, message: err.message, offset: err.offset, body: err.body, bodyCut: err.bodyCut };
+    const attempts = err.context['attempts'];
+    const entry = await quarantine.putBlob(this.state.tenantId, d, typeof attempts === 'number' ? { ...failure, attempts } : failure, this.deliveredIds(d));
+    this.state.done.set(d.contentId, d.contentCreated);
+    this.state.totals.quarantinedBlobs = (this.state.totals.quarantinedBlobs ?? 0) + 1;
+    this.state.version++;
+    this.stats.quarantinedBlobs++;
+    this.host.logger.warn(
+      { ...this.log, contentId: d.contentId, reason: err.reason, offset: err.offset, attempts, keptBytes: err.body?.length, deliveredBefore: entry.deliveredIds.length, where: quarantine.where(entry) },
+      `blob quarantined: ${err.message}; its bytes are kept and the stream moves on (o365-audit replay fetches it again)`,
+    );
+    this.host.onProgress(this.stats);
+  }
+
+  /** Keeps the blob's rejected records (durably) before the blob counts as delivered. */
+  private async quarantineRecords(d: ContentDescriptor, records: RejectedRecord[]): Promise<void> {
+    const { quarantine } = this.host;
+    records.sort((a, b) => a.offset - b.offset);
+    const entry = await quarantine.putRecords(this.state.tenantId, d, records, this.deliveredIds(d));
+    this.state.totals.quarantinedRecords = (this.state.totals.quarantinedRecords ?? 0) + records.length;
+    this.state.version++;
+    this.stats.quarantinedRecords += records.length;
+    this.host.logger.warn(
+      { ...this.log, contentId: d.contentId, records: records.map((r) => ({ offset: r.offset, reason: r.reason })), where: quarantine.where(entry) },
+      `${records.length} record(s) quarantined, not delivered: ${records[0]!.message}${records.length > 1 ? ' (and others)' : ''}; the rest of the blob is delivered`,
+    );
+  }
+
   private async fetchOne(d: ContentDescriptor, signal: AbortSignal): Promise<void> {
     const { outputs } = this.host;
     const { seen, totals } = this.state;
@@ -291,7 +337,6 @@ export class Stream {
     const created = d.contentCreated;
     const meta: RecordMeta = { tenantId: state.tenantId, contentType: d.contentType || state.contentType, contentId: d.contentId };
     if (this.host.label !== undefined) meta.tenant = this.host.label;
-    let noId = 0;
     const single = outputs.length === 1 ? outputs[0] : undefined;
 
     // Hot path: one Map lookup and the output writes; a promise only under back-pressure. The Id
@@ -316,7 +361,6 @@ export class Stream {
         if (waits) wait = Promise.all(waits).then(() => undefined);
       }
       if (id !== undefined) seen.set(id, created);
-      else noId++;
       stats.records++;
       totals.records++;
       state.version++;
@@ -324,18 +368,24 @@ export class Stream {
       return wait ? untilAbort(wait, signal) : undefined;
     };
 
+    // Rejected records by offset: a re-fetch after a cut body reports them again.
+    let rejected: Map<number, RejectedRecord> | undefined;
+    const onRejected = (r: RejectedRecord): void => {
+      (rejected ??= new Map()).set(r.offset, r);
+    };
+
     try {
-      await this.host.api.fetchBlob(d, { signal, onRecord });
+      await this.host.api.fetchBlob(d, { signal, onRecord, onRejected });
     } catch (err) {
+      if (err instanceof BadBlobBodyError && !signal.aborted) {
+        await this.quarantineBlob(d, err);
+        return;
+      }
       if (!isPermanentBlobLoss(err) || signal.aborted) throw err;
       this.markLost(d, `the API says it is gone (${err.afCode ?? err.status ?? ''})`, err);
       return;
-    } finally {
-      if (noId > 0) {
-        this.recordsWithoutId += noId;
-        this.host.logger.warn({ ...this.log, contentId: d.contentId, records: noId }, 'records without Id delivered; they cannot be de-duplicated');
-      }
     }
+    if (rejected !== undefined) await this.quarantineRecords(d, [...rejected.values()]);
     state.done.set(d.contentId, created);
     totals.blobs++;
     state.version++;

@@ -4,6 +4,7 @@
 
 import type { ManagementApi } from '../api/types.js';
 import type { Output } from '../outputs/types.js';
+import type { Quarantine } from '../state/quarantine.js';
 import type { StateStore } from '../state/types.js';
 import type { Logger } from '../logging/types.js';
 
@@ -41,6 +42,8 @@ export interface CollectorOptions {
   logger: Logger;
   /** Clock, for tests. Defaults to Date.now. */
   now?: () => number;
+  /** Where blobs and records that cannot be delivered are kept (default: in memory). */
+  quarantine?: Quarantine;
 }
 
 // The Logger type lives in src/logging (the ground floor); re-exported for existing importers.
@@ -56,6 +59,10 @@ export interface StreamStats {
   blobsListed: number;
   duplicatesDropped: number;
   lostBlobs: number;
+  /** Blobs set aside in the quarantine (their body failed the same way on every attempt). */
+  quarantinedBlobs: number;
+  /** Records set aside in the quarantine (not JSON, no Id, invalid UTF-8, oversize). */
+  quarantinedRecords: number;
   /** Spans (ms) older than 7 days that could no longer be collected. */
   lostSpanMs: number;
   refusedUrls: number;
@@ -76,6 +83,8 @@ export interface RunSummary {
   lostBlobs: number;
   lostSpans: number;
   duplicatesDropped: number;
+  quarantinedBlobs: number;
+  quarantinedRecords: number;
   failedStreams: number;
   /** Tenants whose API Date disagreed with this machine's clock beyond the tolerance in this run. */
   clockSkews: Array<{ tenantId: string; label?: string; skewMs: number }>;

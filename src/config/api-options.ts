@@ -33,6 +33,7 @@ export function managementApiOptions(tenant: TenantConfig, config: AppConfig, lo
       blobBodyIdleMs: config.blobTimeoutMs,
     },
     retry: { ...config.retry },
+    maxRecordBytes: config.maxRecordBytes,
     logger,
   };
 }

@@ -9,6 +9,7 @@ import { createOutputs } from '../outputs/build.js';
 import type { OutputBuildContext } from '../outputs/definition.js';
 import type { Output } from '../outputs/types.js';
 import { FileStateStore } from '../state/file-store.js';
+import { FileQuarantine, quarantineDir } from '../state/quarantine.js';
 import type { StateStore } from '../state/types.js';
 import { managementApiOptions } from './api-options.js';
 import type { AppConfig, TenantConfig } from './types.js';
@@ -75,6 +76,8 @@ export function buildCollectorOptions(config: AppConfig, build: BuildOptions): B
       intervalMs: config.intervalMs,
       commitIntervalMs: config.commitIntervalMs,
       logger: build.logger,
+      // Beside the checkpoints: a blob is kept there before its checkpoint lets the cursor pass it.
+      quarantine: new FileQuarantine(quarantineDir(config.stateDir)),
       ...(build.now !== undefined ? { now: build.now } : {}),
     };
     return { options, apis, close: closeApis };

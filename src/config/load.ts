@@ -190,6 +190,7 @@ function normalise(raw: RawConfig, baseDir: string, files: FileReader, file: str
     blobConcurrency: raw.blob_concurrency ?? schemaDefault<number>('blob_concurrency'),
     requestTimeoutMs: ms(raw.request_timeout, 'request_timeout'),
     blobTimeoutMs: ms(raw.blob_timeout, 'blob_timeout'),
+    maxRecordBytes: raw.max_record_bytes ?? schemaDefault<number>('max_record_bytes'),
     commitIntervalMs: ms(raw.commit_interval, 'commit_interval'),
     retry: {
       maxAttempts: raw.retry?.max_attempts ?? schemaDefault<number>('retry.max_attempts'),

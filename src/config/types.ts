@@ -59,6 +59,8 @@ export interface AppConfig {
   blobConcurrency: number;
   requestTimeoutMs: number;
   blobTimeoutMs: number;
+  /** Largest record accepted from a blob, bytes; a longer one goes to the quarantine. */
+  maxRecordBytes: number;
   commitIntervalMs: number;
   retry: RetrySettings;
   logLevel: LogLevel;

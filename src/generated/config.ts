@@ -194,6 +194,10 @@ export interface O365AuditConfigFile {
    */
   blob_concurrency?: number;
   /**
+   * Largest single audit record accepted from a blob, bytes (bounds memory). A longer record is not delivered: it is recorded in the quarantine (its size, the error and its byte offset; not its bytes) and the rest of its blob is delivered. Raise it and run `o365-audit replay` to deliver such a record.
+   */
+  max_record_bytes?: number;
+  /**
    * For API calls other than blob downloads (token, subscriptions, listing pages): the longest wait for a response, and the longest silence while its body arrives.
    */
   request_timeout?: string;

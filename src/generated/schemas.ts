@@ -9531,6 +9531,13 @@ export const configSchema: SchemaObject = {
       "maximum": 64,
       "default": 4
     },
+    "max_record_bytes": {
+      "description": "Largest single audit record accepted from a blob, bytes (bounds memory). A longer record is not delivered: it is recorded in the quarantine (its size, the error and its byte offset; not its bytes) and the rest of its blob is delivered. Raise it and run `o365-audit replay` to deliver such a record.",
+      "type": "integer",
+      "minimum": 1024,
+      "maximum": 1073741824,
+      "default": 67108864
+    },
     "request_timeout": {
       "description": "For API calls other than blob downloads (token, subscriptions, listing pages): the longest wait for a response, and the longest silence while its body arrives.",
       "$ref": "#/definitions/duration",

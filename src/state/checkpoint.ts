@@ -12,7 +12,7 @@ export function newCheckpoint(tenantId: string, contentType: string, cursor: num
     cursor,
     doneBlobs: {},
     seenIds: {},
-    totals: { records: 0, blobs: 0, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 0 },
+    totals: { records: 0, blobs: 0, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 0, quarantinedBlobs: 0, quarantinedRecords: 0 },
     updatedAt: now,
   };
 }
@@ -34,6 +34,7 @@ export function cloneCheckpoint(cp: StreamCheckpoint): StreamCheckpoint {
 }
 
 const TOTAL_KEYS = ['records', 'blobs', 'lostBlobs', 'lostSpans', 'duplicatesDropped'] as const;
+const OPTIONAL_TOTAL_KEYS = ['quarantinedBlobs', 'quarantinedRecords'] as const;
 
 function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
@@ -78,5 +79,6 @@ export function validateCheckpoint(v: unknown, file: string): StreamCheckpoint {
   if (!isObject(o.totals)) fail('totals is not an object');
   const totals = o.totals as Record<string, unknown>;
   for (const k of TOTAL_KEYS) if (!isFiniteNumber(totals[k])) fail(`totals.${k} is not a number`);
+  for (const k of OPTIONAL_TOTAL_KEYS) if (totals[k] !== undefined && !isFiniteNumber(totals[k])) fail(`totals.${k} is not a number`);
   return v as StreamCheckpoint;
 }

@@ -5,3 +5,5 @@ export { newCheckpoint, cloneCheckpoint, validateCheckpoint } from './checkpoint
 export { streamKey } from './types.js';
 export type { StreamCheckpoint, CommittedState, StateStore } from './types.js';
 export { acquireLock, releaseLock, LockHeldError, type LockOwner } from './lock-file.js';
+export { FileQuarantine, MemoryQuarantine, QUARANTINE_FORMAT, quarantineDir } from './quarantine.js';
+export type { Quarantine, QuarantineEntry, QuarantinedRecord, QuarantineStatus, ReplayAttempt, BlobFailure } from './quarantine.js';

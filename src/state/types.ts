@@ -13,7 +13,17 @@ export interface StreamCheckpoint {
   /** Record Ids delivered within the lookback horizon: Id -> contentCreated of the blob it came in. */
   seenIds: Record<string, number>;
   /** Totals since the stream was first started (for `o365-audit state`). */
-  totals: { records: number; blobs: number; lostBlobs: number; lostSpans: number; duplicatesDropped: number };
+  totals: {
+    records: number;
+    blobs: number;
+    lostBlobs: number;
+    lostSpans: number;
+    duplicatesDropped: number;
+    /** Blobs set aside in the quarantine (absent in checkpoints written before it existed). */
+    quarantinedBlobs?: number;
+    /** Records set aside in the quarantine (their blob was delivered otherwise). */
+    quarantinedRecords?: number;
+  };
   /** When the subscription was last started by us (epoch ms), for the 15-minute rule. */
   lastStartAt?: number;
   /**

@@ -8,6 +8,7 @@ import { scrub } from '../../logging/redact.js';
 import { loadContext } from '../context.js';
 import { CliExit, EXIT_FAILURES } from '../exit-codes.js';
 import { readCheckpoints } from '../state-reader.js';
+import { FileQuarantine, quarantineDir, type QuarantineEntry } from '../../state/quarantine.js';
 
 export interface StateRow {
   tenantId: string;
@@ -19,7 +20,9 @@ export interface StateRow {
   lag: string;
   updatedAt: string;
   configured: boolean;
-  totals: { records: number; blobs: number; lostBlobs: number; lostSpans: number; duplicatesDropped: number };
+  totals: { records: number; blobs: number; lostBlobs: number; lostSpans: number; duplicatesDropped: number; quarantinedBlobs: number; quarantinedRecords: number };
+  /** Quarantine entries of this stream not replayed yet (blobs set aside, blobs with records set aside). */
+  pendingQuarantine: number;
   /** The API's Date and this machine's clock disagreed at the last commit (see README, Troubleshooting). */
   clockSkew?: { skewMs: number; skew: string; since: string };
 }
@@ -33,8 +36,10 @@ export function stateCommand(): Command {
       // Reading checkpoints needs no credentials: work without the secrets' variables and files.
       const { config } = await loadContext(flags.config, 'silent', { withoutSecrets: true });
       let cps;
+      let pending: QuarantineEntry[];
       try {
         cps = await readCheckpoints(config.stateDir);
+        pending = (await new FileQuarantine(quarantineDir(config.stateDir)).list()).filter((e) => e.status === 'quarantined');
       } catch (err) {
         throw new CliExit(EXIT_FAILURES, `o365-audit: ${scrub((err as Error).message)}`);
       }
@@ -52,7 +57,8 @@ export function stateCommand(): Command {
             lag: formatDuration(Math.max(0, now - cp.cursor)),
             updatedAt: new Date(cp.updatedAt).toISOString(),
             configured: t !== undefined && t.contentTypes.includes(cp.contentType),
-            totals: { ...cp.totals },
+            totals: { ...cp.totals, quarantinedBlobs: cp.totals.quarantinedBlobs ?? 0, quarantinedRecords: cp.totals.quarantinedRecords ?? 0 },
+            pendingQuarantine: pending.filter((e) => e.tenantId === cp.tenantId && e.contentType === cp.contentType).length,
             ...(cp.clockSkew !== undefined
               ? { clockSkew: { skewMs: cp.clockSkew.skewMs, skew: formatSkew(cp.clockSkew.skewMs), since: new Date(cp.clockSkew.since).toISOString() } }
               : {}),
@@ -60,7 +66,7 @@ export function stateCommand(): Command {
         })
         .sort((a, b) => `${a.label ?? a.tenantId}/${a.contentType}`.localeCompare(`${b.label ?? b.tenantId}/${b.contentType}`));
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ stateDir: config.stateDir, streams: rows }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ stateDir: config.stateDir, streams: rows, quarantine: { dir: quarantineDir(config.stateDir), pending: pending.length } }, null, 2)}\n`);
         return;
       }
       if (rows.length === 0) {
@@ -68,11 +74,16 @@ export function stateCommand(): Command {
         return;
       }
       process.stdout.write(renderTable(rows));
+      if (pending.length > 0) {
+        process.stdout.write(
+          `\n${pending.length} quarantined blob(s) wait for replay in ${quarantineDir(config.stateDir)} (run: o365-audit replay --config ${flags.config})\n`,
+        );
+      }
     });
 }
 
 function renderTable(rows: StateRow[]): string {
-  const head = ['TENANT', 'CONTENT TYPE', 'CURSOR', 'LAG', 'RECORDS', 'BLOBS', 'DUPES', 'LOST BLOBS', 'LOST SPANS'];
+  const head = ['TENANT', 'CONTENT TYPE', 'CURSOR', 'LAG', 'RECORDS', 'BLOBS', 'DUPES', 'LOST BLOBS', 'LOST SPANS', 'QUAR. BLOBS', 'QUAR. RECORDS', 'TO REPLAY'];
   const body = rows.map((r) => [
     (r.label ?? r.tenantId) + (r.configured ? '' : ' (not configured)'),
     r.contentType,
@@ -83,6 +94,9 @@ function renderTable(rows: StateRow[]): string {
     String(r.totals.duplicatesDropped),
     String(r.totals.lostBlobs),
     String(r.totals.lostSpans),
+    String(r.totals.quarantinedBlobs),
+    String(r.totals.quarantinedRecords),
+    String(r.pendingQuarantine),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();

@@ -221,7 +221,11 @@ export class FakeManagementApi implements ManagementApi {
       if (this.frozen) await new Promise<never>(() => {});
       const raw = typeof rec === 'string' ? rec : JSON.stringify(rec);
       const id = typeof rec === 'string' ? ID_IN_RAW.exec(rec)?.[1] : (rec.Id as string | undefined);
-      const p = options.onRecord({ raw, id });
+      // As the real client: a record without Id is rejected (offset = its index here), never handed out.
+      const p =
+        id === undefined
+          ? options.onRejected?.({ offset: i, reason: 'no_id', message: 'record has no "Id" string: it cannot be de-duplicated', size: raw.length, bytes: Buffer.from(raw) })
+          : options.onRecord({ raw, id });
       if (p) await p;
       i++;
     }
