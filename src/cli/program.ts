@@ -9,6 +9,7 @@ import { simulatorCommand } from '../simulator/command.js';
 import { checkCommand } from './commands/check.js';
 import { collectCommand } from './commands/collect.js';
 import { demoCommand } from './commands/demo.js';
+import { replayCommand } from './commands/replay.js';
 import { stateCommand } from './commands/state.js';
 
 export const VERSION: string = pkg.version;
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   program.addCommand(collectCommand());
   program.addCommand(checkCommand());
   program.addCommand(stateCommand());
+  program.addCommand(replayCommand());
   program.addCommand(demoCommand());
   program.addCommand(simulatorCommand());
   program.addCommand(validateCommand());

@@ -39,7 +39,7 @@ export interface QuarantinedRecord {
 
 export interface ReplayAttempt {
   at: string;
-  outcome: 'replayed' | 'still-bad' | 'gone' | 'expired' | 'failed';
+  outcome: 'replayed' | 'still-bad' | 'gone' | 'failed';
   delivered: number;
   duplicates: number;
   message: string;

@@ -206,4 +206,79 @@ describe('quarantine (end to end)', () => {
     expect(verdict.ok).toBe(true);
     expect(quarantineEntries(join(dir, 'state'))).toEqual([]);
   }, 300_000);
+
+  it('replay fetches quarantined blobs again while the API has them: still bad stays kept, healed ones deliver their records exactly once', async () => {
+    sim = await startPoisoned();
+    const dir = tempDir();
+    const config = writeConfig(dir, sim, simTenants(sim), 'max_record_bytes: 2048\n');
+    const first = await runCli(['collect', '--config', config, '--once']);
+    expect(first.code, first.stderr).toBe(0);
+    const stateDir = join(dir, 'state');
+    const out = join(dir, 'out.ndjson');
+    const truth = allGroundTruth(sim);
+    const bad = undeliverable(sim);
+
+    // Still poisoned: every blob is reported still bad, nothing is written twice, nothing is resolved.
+    const still = await runCli(['replay', '--config', config, '--json']);
+    expect(still.code, still.stderr).toBe(1);
+    expect(still.stderr.match(/STILL BAD/g)).toHaveLength(8);
+    expect(still.stderr).toMatch(/replayed 0, still bad 8, gone 0, failed 0, skipped 0; records delivered 0/);
+    const stillJson = JSON.parse(still.stdout) as { blobs: Array<{ kind: string; outcome: string; delivered: number; duplicates: number }> };
+    // Record entries: the good records of the blob come again and are dropped as already delivered.
+    for (const b of stillJson.blobs.filter((x) => x.kind === 'records')) expect([b.delivered, b.duplicates]).toEqual([0, RECORDS - 1]);
+    let delivered = await readDelivered(out);
+    expect(delivered.counts.size).toBe(truth.size - bad.size);
+    expect([...delivered.counts.values()].every((n) => n === 1)).toBe(true);
+    expect(quarantineEntries(stateDir).every((e) => e.entry.status === 'quarantined' && e.entry.replays.length === 1)).toBe(true);
+
+    // Healed (the API now serves good bodies): every blob is replayed, every record exactly once.
+    sim.setFaults({ poison: [] });
+    const healed = await runCli(['replay', '--config', config]);
+    expect(healed.code, healed.stderr).toBe(0);
+    expect(healed.stderr.match(/REPLAYED/g)).toHaveLength(8);
+    expect(healed.stderr).toMatch(new RegExp(`replayed 8, still bad 0, gone 0, failed 0, skipped 0; records delivered ${bad.size}`));
+    delivered = await readDelivered(out);
+    expect(delivered.malformed).toBe(0);
+    const verdict = checkExactlyOnce(delivered, truth, truth);
+    expect({ missing: verdict.missing.length, duplicated: verdict.duplicated.length, unexpected: verdict.unexpected.length }).toEqual({ missing: 0, duplicated: 0, unexpected: 0 });
+    const entries = quarantineEntries(stateDir);
+    expect(entries.every((e) => e.entry.status === 'replayed' && e.entry.replays.map((r) => r.outcome).join() === 'still-bad,replayed')).toBe(true);
+    // The truncated blob delivered its first half at collect time; replay adds only the rest.
+    const t = entries.find((e) => e.entry.contentId === sim!.blobRecords(sim!.tenants[0]!.tenantId, 'Audit.General', 2).contentId)!;
+    expect(t.entry.replays[1]).toMatchObject({ delivered: RECORDS / 2, duplicates: RECORDS / 2 });
+
+    // Nothing waits any more; `state` agrees; a collect run after it stays exactly once.
+    const none = await runCli(['replay', '--config', config]);
+    expect(none.code).toBe(0);
+    expect(none.stderr).toMatch(/nothing waits in the quarantine/);
+    const st = JSON.parse((await runCli(['state', '--config', config, '--json'])).stdout) as { quarantine: { pending: number } };
+    expect(st.quarantine.pending).toBe(0);
+    const after = await runCli(['collect', '--config', config, '--once']);
+    expect(after.code, after.stderr).toBe(0);
+    expect(checkExactlyOnce(await readDelivered(out), truth, truth).ok).toBe(true);
+  }, 300_000);
+
+  it('replay reports a blob the API no longer has as gone (exit 1) and stops offering it', async () => {
+    sim = await startSimulator({
+      tenants: 1,
+      contentTypes: ['Audit.General'],
+      blobsPerContentType: 3,
+      recordsPerBlob: 4,
+      recordSizeTarget: 0,
+      seed: 90,
+      faults: { poison: [{ contentType: 'Audit.General', blob: 1, kind: 'html200' }] },
+    });
+    const dir = tempDir();
+    const config = writeConfig(dir, sim, simTenants(sim));
+    expect((await runCli(['collect', '--config', config, '--once'])).code).toBe(0);
+    sim.advance(8 * 24 * 3600_000); // past the 7 days the API keeps content: AF20051
+    const r = await runCli(['replay', '--config', config]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/GONE .*t0 \/ Audit\.General/);
+    expect(r.stderr).toMatch(/no longer has this blob \(AF20051\)/);
+    const [e] = quarantineEntries(join(dir, 'state'));
+    expect(e!.entry.status).toBe('gone');
+    const again = await runCli(['replay', '--config', config]);
+    expect(again.stderr).toMatch(/nothing waits/);
+  }, 300_000);
 });
