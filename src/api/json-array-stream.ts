@@ -498,7 +498,7 @@ export class JsonArraySplitter {
       this.#reject({ offset, reason: 'no_id', message: 'record has no "Id" string: it cannot be de-duplicated', size: len, bytes: Buffer.from(rec.subarray(0, len)) });
       return;
     }
-    out.push({ raw, id });
+    out.push({ raw, id, bytes: len });
   }
 
   #reject(r: RejectedRecord): void {

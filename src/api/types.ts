@@ -31,6 +31,8 @@ export interface SubscriptionInfo {
 export interface RawRecord {
   raw: string;
   id: string | undefined;
+  /** UTF-8 length of `raw` (metrics), when the producer knows it without counting. */
+  bytes?: number;
 }
 
 /**

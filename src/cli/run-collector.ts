@@ -2,11 +2,14 @@
 // progress or stays quiet, and returns the summary. Shared by `collect` and `demo`.
 
 import type { Logger as PinoLogger } from 'pino';
+import pkg from '../../package.json' with { type: 'json' };
 import { createCollector } from '../collector/index.js';
 import type { RunSummary } from '../collector/types.js';
 import { buildCollectorOptions } from '../config/build.js';
 import type { AppConfig } from '../config/types.js';
 import { toCollectorLogger } from '../logging/logger.js';
+import { ConfigError } from '../errors.js';
+import { instrumentOutputs, startMonitor, type Monitor } from '../monitoring/monitor.js';
 import { ProgressView } from './progress.js';
 import { summaryFields } from './summary.js';
 
@@ -40,7 +43,20 @@ export async function runCollector(config: AppConfig, o: RunCollectorOptions): P
       },
     },
   });
-  const collector = createCollector(runtime.options);
+  // Monitoring wraps the outputs before the collector sees them, so everything it counts is real.
+  const outputs = config.metrics !== undefined ? instrumentOutputs(runtime.options.outputs) : undefined;
+  const collector = createCollector(outputs ? { ...runtime.options, outputs } : runtime.options);
+  let monitor: Monitor | undefined;
+  if (config.metrics !== undefined && outputs) {
+    try {
+      monitor = await startMonitor(collector, outputs, { listen: config.metrics, version: pkg.version });
+    } catch (err) {
+      await runtime.close();
+      const e = err as NodeJS.ErrnoException;
+      throw new ConfigError(`metrics.listen: cannot listen on ${config.metrics.host}:${config.metrics.port} (${e.code ?? e.message})`, 'metrics.listen');
+    }
+    o.log.info({ url: monitor.url }, 'metrics and probes: GET /metrics, /health, /ready');
+  }
   const view = o.progress ? new ProgressView() : undefined;
   if (view) {
     collector.on('progress', (s) => view.update(s));
@@ -56,6 +72,7 @@ export async function runCollector(config: AppConfig, o: RunCollectorOptions): P
   } finally {
     view?.stop();
     o.signal.removeEventListener('abort', abort);
+    await monitor?.close();
     await runtime.close();
   }
 }

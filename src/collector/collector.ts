@@ -16,11 +16,13 @@ import { pause as sleep } from '../shared/sleep.js';
 import { StreamState } from './stream-state.js';
 import { Stream } from './stream.js';
 import { SubscriptionKeeper } from './subscriptions.js';
-import type { CollectorEvents, CollectorOptions, RunOptions, RunSummary, TenantRuntime } from './types.js';
+import type { CollectorEvents, CollectorOptions, CollectorStatus, RunOptions, RunSummary, TenantRuntime } from './types.js';
 import { initialCursor } from './windows.js';
 
 export interface Collector {
   run(runOptions: RunOptions): Promise<RunSummary>;
+  /** What the run is doing now (metrics, readiness); undefined before run() got going. */
+  status(): CollectorStatus | undefined;
   on<E extends keyof CollectorEvents>(event: E, listener: CollectorEvents[E]): this;
   off<E extends keyof CollectorEvents>(event: E, listener: CollectorEvents[E]): this;
 }
@@ -58,6 +60,7 @@ function within<T>(p: Promise<T>, ms: number, err: () => Error): Promise<T> {
 class CollectorImpl extends EventEmitter implements Collector {
   private started = false;
   private readonly shutdownTimeoutMs: number;
+  private live: { tenants: TenantRun[]; committer: Committer; running: boolean } | undefined;
 
   constructor(
     private readonly options: CollectorOptions,
@@ -65,6 +68,23 @@ class CollectorImpl extends EventEmitter implements Collector {
   ) {
     super();
     this.shutdownTimeoutMs = internals.shutdownTimeoutMs ?? 30_000;
+  }
+
+  status(): CollectorStatus | undefined {
+    const live = this.live;
+    if (live === undefined) return undefined;
+    return {
+      running: live.running,
+      streams: live.tenants.flatMap((t) => t.streams.map((s) => ({ stats: s.stats, cursor: s.state.cursor }))),
+      tenants: live.tenants.map((t) => ({
+        tenantId: t.tenant.tenantId,
+        ...(t.tenant.label !== undefined ? { label: t.tenant.label } : {}),
+        counters: t.tenant.api.counters,
+        serverNow: t.tenant.api.serverNow(),
+      })),
+      commits: live.committer.commits,
+      commitFailing: live.committer.lastError !== undefined,
+    };
   }
 
   override on<E extends keyof CollectorEvents>(event: E, listener: CollectorEvents[E]): this {
@@ -127,6 +147,7 @@ class CollectorImpl extends EventEmitter implements Collector {
         onError: (s: Parameters<CollectorEvents['streamError']>[0]) => this.emit('streamError', s),
         onLostSpan: (s: Parameters<CollectorEvents['lostSpan']>[0]) => this.emit('lostSpan', s),
         onLostBlob: (b: Parameters<CollectorEvents['lostBlob']>[0]) => this.emit('lostBlob', b),
+        onOk: (s: Parameters<CollectorEvents['streamOk']>[0]) => this.emit('streamOk', s),
       };
       const now = clock();
       for (const ct of tenant.contentTypes) {
@@ -145,6 +166,7 @@ class CollectorImpl extends EventEmitter implements Collector {
       options.now ?? Date.now,
     );
     for (const o of outputs) o.bindCommitRequest?.(() => committer.request());
+    this.live = { tenants, committer, running: false };
 
     let finalError: unknown;
     let timer: NodeJS.Timeout | undefined;
@@ -154,6 +176,8 @@ class CollectorImpl extends EventEmitter implements Collector {
       await committer.commit();
       timer = setInterval(() => committer.request(), Math.max(10, options.commitIntervalMs));
       timer.unref();
+      this.live.running = true;
+      this.emit('started');
       logger.info({ tenants: tenants.length, streams: allStreams.length, once: runOptions.once }, 'collector started');
       await Promise.all(tenants.map((t) => this.runTenant(t, runOptions.once, abort.signal)));
     } catch (err) {
@@ -190,6 +214,8 @@ class CollectorImpl extends EventEmitter implements Collector {
       finalError ??= err;
     });
 
+    this.live.running = false;
+    this.emit('stopped');
     const summary = this.summarise(tenants, runOptions.once, Date.now() - t0);
     logger.info({ records: summary.records, blobs: summary.blobs, failedStreams: summary.failedStreams, durationMs: summary.durationMs }, 'collector stopped');
     if (finalError !== undefined && !isReaderGone(finalError)) throw finalError;

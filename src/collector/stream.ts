@@ -57,6 +57,7 @@ export interface StreamHost {
   onError(stats: StreamStats): void;
   onLostSpan?(span: LostSpan): void;
   onLostBlob?(blob: LostBlob): void;
+  onOk(stats: StreamStats): void;
 }
 
 export class Stream {
@@ -81,6 +82,7 @@ export class Stream {
       quarantinedRecords: 0,
       lostSpanMs: 0,
       refusedUrls: 0,
+      bytes: 0,
       caughtUp: false,
     };
     if (host.label !== undefined) this.stats.label = host.label;
@@ -124,7 +126,9 @@ export class Stream {
         );
       }
       this.stats.caughtUp = true;
+      this.stats.lastSuccessAt = Date.now();
       delete this.stats.error;
+      this.host.onOk(this.stats);
       return true;
     } catch (err) {
       if (isAbort(err, signal)) return false;
@@ -187,6 +191,7 @@ export class Stream {
     this.state.totals.lostSpans++;
     this.state.version++;
     this.stats.lostSpanMs += to - from;
+    this.stats.lostSpans = (this.stats.lostSpans ?? 0) + 1;
     this.lostSpans++;
     this.host.logger.error(
       { ...this.log, from: new Date(from).toISOString(), to: new Date(to).toISOString(), lostMs: to - from },
@@ -362,6 +367,7 @@ export class Stream {
       }
       if (id !== undefined) seen.set(id, created);
       stats.records++;
+      stats.bytes! += rec.bytes ?? Buffer.byteLength(rec.raw);
       totals.records++;
       state.version++;
       // A full output must not keep an aborted run waiting (a stuck pipe, a failing disk).

@@ -2,7 +2,7 @@
 // the user's snake_case YAML into these camelCase options once, at the edge; everything below
 // works with milliseconds and resolved secrets.
 
-import type { ManagementApi } from '../api/types.js';
+import type { ApiCounters, ManagementApi } from '../api/types.js';
 import type { Output } from '../outputs/types.js';
 import type { Quarantine } from '../state/quarantine.js';
 import type { StateStore } from '../state/types.js';
@@ -65,9 +65,17 @@ export interface StreamStats {
   quarantinedRecords: number;
   /** Spans (ms) older than 7 days that could no longer be collected. */
   lostSpanMs: number;
+  /** Spans lost to expiry in this run. */
+  lostSpans?: number;
   refusedUrls: number;
   /** The API's Date minus this machine's clock, when they disagreed beyond the tolerance in this run. */
   clockSkewMs?: number;
+  /** UTF-8 bytes of the records delivered. */
+  bytes?: number;
+  /** Blobs set aside in the quarantine (issue 8 feeds it); metrics and health events read it. */
+  quarantinedBlobs?: number;
+  /** When a round last caught up to `now` (epoch ms). */
+  lastSuccessAt?: number;
   /** Caught up to `now` at least once in this run. */
   caughtUp: boolean;
   /** Last error, if the stream is failing (code + plain-words message). */
@@ -112,6 +120,17 @@ export interface LostBlob {
   reason: string;
 }
 
+/** A live view of a running collector, read by metrics and readiness (src/monitoring). */
+export interface CollectorStatus {
+  /** State loaded, outputs opened and the first commit done; false again once the run ends. */
+  running: boolean;
+  streams: Array<{ stats: Readonly<StreamStats>; cursor: number }>;
+  tenants: Array<{ tenantId: string; label?: string; counters: Readonly<ApiCounters>; serverNow: number }>;
+  commits: number;
+  /** The last commit failed (cleared by the next successful one). */
+  commitFailing: boolean;
+}
+
 export interface CollectorEvents {
   /** Emitted often (after each blob); cheap to consume. */
   progress: (stats: StreamStats) => void;
@@ -121,6 +140,12 @@ export interface CollectorEvents {
   lostSpan: (span: LostSpan) => void;
   /** Data lost: one blob (also logged at warn). */
   lostBlob: (blob: LostBlob) => void;
+  /** A stream caught up to `now` this round (also after it had failed: it recovered). */
+  streamOk: (stats: StreamStats) => void;
+  /** State loaded, outputs opened, first commit done: records start to flow. */
+  started: () => void;
+  /** The run ended (before the summary is returned). */
+  stopped: () => void;
 }
 
 export interface RunOptions {

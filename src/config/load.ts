@@ -12,6 +12,7 @@ import type { O365AuditConfigFile, Tenant } from '../generated/config.js';
 import { normaliseOutput as normaliseOutputEntry, type ConfiguredOutput } from '../outputs/build.js';
 import type { OutputFileReader } from '../outputs/normalise.js';
 import { parseDuration } from '../shared/duration.js';
+import { parseListen } from '../monitoring/listen.js';
 import { interpolateEnv } from './interpolate.js';
 import { ConfigValidationError, formatPath, type ConfigIssue, type KeyPath } from './issues.js';
 import { MAX_CONFIG_BYTES, parseSource } from './parse.js';
@@ -198,7 +199,29 @@ function normalise(raw: RawConfig, baseDir: string, files: FileReader, file: str
       maxDelayMs: ms(raw.retry?.max_delay, 'retry.max_delay'),
     },
     logLevel: raw.log_level ?? schemaDefault<LogLevel>('log_level'),
+    ...normaliseMonitoring(raw, outputs, files),
   };
+}
+
+function normaliseMonitoring(raw: RawConfig, outputs: ConfiguredOutput[], files: FileReader): Pick<AppConfig, 'metrics' | 'healthEvents'> {
+  const out: Pick<AppConfig, 'metrics' | 'healthEvents'> = {};
+  if (raw.metrics !== undefined) {
+    const listen = parseListen(raw.metrics.listen);
+    if (typeof listen === 'string') files.problem(['metrics', 'listen'], listen);
+    else out.metrics = listen;
+  }
+  const he = raw.health_events;
+  if (he !== undefined) {
+    const names = outputs.map((o) => o.name ?? o.type);
+    he.outputs?.forEach((n, i) => {
+      if (!names.includes(n)) files.problem(['health_events', 'outputs', i], `no output is named "${n}" (outputs: ${names.join(', ')})`);
+    });
+    out.healthEvents = {
+      ...(he.outputs !== undefined ? { outputs: [...he.outputs] } : {}),
+      clockSkewThresholdMs: ms(he.clock_skew_threshold, 'health_events.clock_skew_threshold'),
+    };
+  }
+  return out;
 }
 
 function normaliseOutput(o: RawOutput, at: KeyPath, baseDir: string, files: FileReader): ConfiguredOutput {

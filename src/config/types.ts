@@ -64,4 +64,12 @@ export interface AppConfig {
   commitIntervalMs: number;
   retry: RetrySettings;
   logLevel: LogLevel;
+  /** `metrics.listen`: serve /metrics, /health and /ready there. Absent: off. */
+  metrics?: { host: string; port: number };
+  /** `health_events`: absent means off. */
+  healthEvents?: {
+    /** Output names; undefined = every output. */
+    outputs?: string[];
+    clockSkewThresholdMs: number;
+  };
 }

@@ -238,6 +238,30 @@ export interface O365AuditConfigFile {
    * PEM file of extra certificate authorities to trust (TLS-intercepting proxy, test double), for every tenant.
    */
   ca_file?: string;
+  /**
+   * Serve Prometheus metrics and probes over HTTP while `collect` runs: `GET /metrics` (Prometheus text exposition), `/health` (liveness: the run is alive) and `/ready` (readiness: config loaded, state open, every output reachable). Off unless given. The endpoint has no authentication: bind it to loopback or a pod network.
+   */
+  metrics?: {
+    /**
+     * Address to listen on: `host:port`, `[ipv6]:port`, or `:port` for every interface. 9464 is the port Prometheus exporters commonly use for this.
+     */
+    listen: string;
+  };
+  /**
+   * Write health events: ECS documents with `event.dataset: o365_audit.collector`, one when a stream starts failing (with the AF code and a hint) or recovers, a blob is quarantined or lost, a span is lost to expiry, or the API's clock is skewed (and back). They go to the outputs beside the records, so a SIEM can alert on "tenant X stopped delivering". Off unless given (`health_events: {}` turns them on).
+   */
+  health_events?: {
+    /**
+     * Names of the outputs that receive health events (default: every output).
+     *
+     * @minItems 1
+     */
+    outputs?: [string, ...string[]];
+    /**
+     * A difference between the API's clock (its `Date` headers) and this machine's clock above this is reported as a `clock-skew` health event.
+     */
+    clock_skew_threshold?: string;
+  };
 }
 /**
  * One tenant: its id, the app registration that reads it, and exactly one credential (`client_secret`, `client_secret_file` or `certificate`).

@@ -9604,6 +9604,59 @@ export const configSchema: SchemaObject = {
       "description": "PEM file of extra certificate authorities to trust (TLS-intercepting proxy, test double), for every tenant.",
       "type": "string",
       "minLength": 1
+    },
+    "metrics": {
+      "description": "Serve Prometheus metrics and probes over HTTP while `collect` runs: `GET /metrics` (Prometheus text exposition), `/health` (liveness: the run is alive) and `/ready` (readiness: config loaded, state open, every output reachable). Off unless given. The endpoint has no authentication: bind it to loopback or a pod network.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "listen"
+      ],
+      "properties": {
+        "listen": {
+          "description": "Address to listen on: `host:port`, `[ipv6]:port`, or `:port` for every interface. 9464 is the port Prometheus exporters commonly use for this.",
+          "type": "string",
+          "pattern": "^(\\[[0-9a-fA-F:.]+\\]|[^:\\[\\]\\s]*):[0-9]{1,5}$",
+          "examples": [
+            "127.0.0.1:9464"
+          ]
+        }
+      },
+      "examples": [
+        {
+          "listen": "127.0.0.1:9464"
+        }
+      ]
+    },
+    "health_events": {
+      "description": "Write health events: ECS documents with `event.dataset: o365_audit.collector`, one when a stream starts failing (with the AF code and a hint) or recovers, a blob is quarantined or lost, a span is lost to expiry, or the API's clock is skewed (and back). They go to the outputs beside the records, so a SIEM can alert on \"tenant X stopped delivering\". Off unless given (`health_events: {}` turns them on).",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "outputs": {
+          "description": "Names of the outputs that receive health events (default: every output).",
+          "type": "array",
+          "minItems": 1,
+          "uniqueItems": true,
+          "items": {
+            "type": "string",
+            "minLength": 1
+          }
+        },
+        "clock_skew_threshold": {
+          "description": "A difference between the API's clock (its `Date` headers) and this machine's clock above this is reported as a `clock-skew` health event.",
+          "$ref": "#/definitions/duration",
+          "default": "5m"
+        }
+      },
+      "examples": [
+        {},
+        {
+          "outputs": [
+            "siem"
+          ]
+        }
+      ]
     }
   },
   "definitions": {

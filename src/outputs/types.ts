@@ -44,4 +44,16 @@ export interface Output {
    * write() is not allowed: the record being written is not yet part of the stream state.
    */
   bindCommitRequest?(request: () => void): void;
+  /**
+   * Optional readiness probe (`/ready`): resolves when the destination can be reached now, rejects
+   * with the reason when not. Cheap and side-effect free; an output without one counts as reachable.
+   */
+  probe?(signal: AbortSignal): Promise<void>;
+  /** Optional figures for metrics: batches sent and retries so far. */
+  stats?(): OutputStats;
+}
+
+export interface OutputStats {
+  batches?: number;
+  retries?: number;
 }

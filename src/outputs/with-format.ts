@@ -2,7 +2,7 @@
 // 'wazuh')` writes Wazuh-shaped lines. Marks, flushes and positions stay the inner output's own.
 
 import { formatRecord, type RecordFormat } from '../shared/record-format.js';
-import type { Output, OutputPosition, RecordMeta } from './types.js';
+import type { Output, OutputPosition, OutputStats, RecordMeta } from './types.js';
 
 export function withFormat(inner: Output, format: RecordFormat | undefined): Output {
   if (format === undefined || format === 'raw') return inner;
@@ -37,5 +37,13 @@ class FormattedOutput implements Output {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+
+  probe(signal: AbortSignal): Promise<void> {
+    return this.inner.probe?.(signal) ?? Promise.resolve();
+  }
+
+  stats(): OutputStats {
+    return this.inner.stats?.() ?? {};
   }
 }

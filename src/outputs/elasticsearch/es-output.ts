@@ -11,6 +11,7 @@
 // every version including ES 8/9. OpenSearch uses its official client, which accepts 2.x/3.x and
 // brings connection pooling and, later, AWS SigV4 signing.
 
+import { probeConnect } from '../probe.js';
 import { join } from 'node:path';
 import type { Logger } from '../../logging/types.js';
 import { ConfigError, O365AuditError, OutputError } from '../../errors.js';
@@ -75,6 +76,7 @@ export interface ElasticsearchOutputStats {
   deadLettered: number;
   retries: number;
   requests: number;
+  batches: number;
 }
 
 export class ElasticsearchOutput implements Output {
@@ -140,7 +142,12 @@ export class ElasticsearchOutput implements Output {
   }
 
   stats(): ElasticsearchOutputStats {
-    return { confirmed: this.queue.confirmedCount, ...this.counts, deadLettered: this.deadLetters.written };
+    // batches: bulk requests that were not retries of an earlier one.
+    return { confirmed: this.queue.confirmedCount, ...this.counts, batches: this.counts.requests - this.counts.retries, deadLettered: this.deadLetters.written };
+  }
+
+  probe(signal: AbortSignal): Promise<void> {
+    return probeConnect(this.config.hosts, signal);
   }
 
   async open(_committed: OutputPosition | undefined): Promise<void> {

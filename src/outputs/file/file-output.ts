@@ -6,8 +6,8 @@
 // records to its own committed length.
 
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { access, open, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { OutputError } from '../../errors.js';
 import { acquireLock, releaseLock } from '../../state/lock-file.js';
 import type { Output, OutputPosition, RecordMeta } from '../types.js';
@@ -57,6 +57,11 @@ export class FileOutput implements Output {
 
   private get lockPath(): string {
     return `${this.path}.lock`;
+  }
+
+  /** Ready when the file's folder is still there and writable (a removed or read-only mount is not). */
+  async probe(): Promise<void> {
+    await access(dirname(this.path), constants.W_OK);
   }
 
   async open(committed: OutputPosition | undefined): Promise<void> {

@@ -2,6 +2,7 @@
 // one URL, e.g. a Vector `http_server` source, a Fluent Bit `http` input or a Logstash `http` input.
 // At-least-once: flushTo(mark) resolves only after a 2xx for every batch up to the mark.
 
+import { probeConnect } from '../probe.js';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Logger } from '../../logging/types.js';
 import { ConfigError, OutputError } from '../../errors.js';
@@ -105,6 +106,10 @@ export class HttpOutput implements Output {
   /** Figures for the run summary and tests. */
   stats(): { confirmed: number; batches: number; retries: number } {
     return { confirmed: this.queue.confirmedCount, batches: this.batches, retries: this.retries };
+  }
+
+  probe(signal: AbortSignal): Promise<void> {
+    return probeConnect([this.url.href], signal);
   }
 
   async open(_committed: OutputPosition | undefined): Promise<void> {}
