@@ -260,7 +260,7 @@ describe('fetchBlob', () => {
     const got: RawRecord[] = [];
     const d = { contentType: 'Audit.Exchange', contentId: 'a$b$c', contentUri: `${server.origin}${ROOT}/audit/a$b$audit_exchange$Audit_Exchange$emea0036`, contentCreated: 0, contentExpiration: 0 };
     await client().fetchBlob(d, { onRecord: (r) => void got.push(r) });
-    expect(got).toEqual(recs.map((r) => ({ raw: JSON.stringify(r), id: r.Id })));
+    expect(got).toEqual(recs.map((r) => ({ raw: JSON.stringify(r), id: r.Id, bytes: Buffer.byteLength(JSON.stringify(r)) })));
     expect(apiRequests[0]!.url).toBe(`${ROOT}/audit/a$b$audit_exchange$Audit_Exchange$emea0036?PublisherIdentifier=${PID}`);
   });
 
