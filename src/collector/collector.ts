@@ -76,12 +76,16 @@ class CollectorImpl extends EventEmitter implements Collector {
     return {
       running: live.running,
       streams: live.tenants.flatMap((t) => t.streams.map((s) => ({ stats: s.stats, cursor: s.state.cursor }))),
-      tenants: live.tenants.map((t) => ({
-        tenantId: t.tenant.tenantId,
-        ...(t.tenant.label !== undefined ? { label: t.tenant.label } : {}),
-        counters: t.tenant.api.counters,
-        serverNow: t.tenant.api.serverNow(),
-      })),
+      tenants: live.tenants.map((t) => {
+        const time = t.time.read();
+        return {
+          tenantId: t.tenant.tenantId,
+          ...(t.tenant.label !== undefined ? { label: t.tenant.label } : {}),
+          counters: t.tenant.api.counters,
+          clockSkewMs: time.skewMs,
+          clockSkewed: time.skewed,
+        };
+      }),
       commits: live.committer.commits,
       commitFailing: live.committer.lastError !== undefined,
     };

@@ -125,7 +125,15 @@ export interface CollectorStatus {
   /** State loaded, outputs opened and the first commit done; false again once the run ends. */
   running: boolean;
   streams: Array<{ stats: Readonly<StreamStats>; cursor: number }>;
-  tenants: Array<{ tenantId: string; label?: string; counters: Readonly<ApiCounters>; serverNow: number }>;
+  tenants: Array<{
+    tenantId: string;
+    label?: string;
+    counters: Readonly<ApiCounters>;
+    /** The API's Date minus this machine's clock (largest recent deviation), once a Date was seen. */
+    clockSkewMs: number | undefined;
+    /** The clocks disagree beyond the collector's tolerance (3 minutes). */
+    clockSkewed: boolean;
+  }>;
   commits: number;
   /** The last commit failed (cleared by the next successful one). */
   commitFailing: boolean;

@@ -216,10 +216,7 @@ function normaliseMonitoring(raw: RawConfig, outputs: ConfiguredOutput[], files:
     he.outputs?.forEach((n, i) => {
       if (!names.includes(n)) files.problem(['health_events', 'outputs', i], `no output is named "${n}" (outputs: ${names.join(', ')})`);
     });
-    out.healthEvents = {
-      ...(he.outputs !== undefined ? { outputs: [...he.outputs] } : {}),
-      clockSkewThresholdMs: ms(he.clock_skew_threshold, 'health_events.clock_skew_threshold'),
-    };
+    out.healthEvents = he.outputs !== undefined ? { outputs: [...he.outputs] } : {};
   }
   return out;
 }

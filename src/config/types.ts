@@ -70,6 +70,5 @@ export interface AppConfig {
   healthEvents?: {
     /** Output names; undefined = every output. */
     outputs?: string[];
-    clockSkewThresholdMs: number;
   };
 }

@@ -248,7 +248,7 @@ export interface O365AuditConfigFile {
     listen: string;
   };
   /**
-   * Write health events: ECS documents with `event.dataset: o365_audit.collector`, one when a stream starts failing (with the AF code and a hint) or recovers, a blob is quarantined or lost, a span is lost to expiry, or the API's clock is skewed (and back). They go to the outputs beside the records, so a SIEM can alert on "tenant X stopped delivering". Off unless given (`health_events: {}` turns them on).
+   * Write health events: ECS documents with `event.dataset: o365_audit.collector`, one when a stream starts failing (with the AF code and a hint) or recovers, a blob is quarantined or lost, a span is lost to expiry, or the API's clock disagrees with this machine's by more than 3 minutes (and again when they agree). They go to the outputs beside the records, so a SIEM can alert on "tenant X stopped delivering". Off unless given (`health_events: {}` turns them on).
    */
   health_events?: {
     /**
@@ -257,10 +257,6 @@ export interface O365AuditConfigFile {
      * @minItems 1
      */
     outputs?: [string, ...string[]];
-    /**
-     * A difference between the API's clock (its `Date` headers) and this machine's clock above this is reported as a `clock-skew` health event.
-     */
-    clock_skew_threshold?: string;
   };
 }
 /**

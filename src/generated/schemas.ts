@@ -9629,7 +9629,7 @@ export const configSchema: SchemaObject = {
       ]
     },
     "health_events": {
-      "description": "Write health events: ECS documents with `event.dataset: o365_audit.collector`, one when a stream starts failing (with the AF code and a hint) or recovers, a blob is quarantined or lost, a span is lost to expiry, or the API's clock is skewed (and back). They go to the outputs beside the records, so a SIEM can alert on \"tenant X stopped delivering\". Off unless given (`health_events: {}` turns them on).",
+      "description": "Write health events: ECS documents with `event.dataset: o365_audit.collector`, one when a stream starts failing (with the AF code and a hint) or recovers, a blob is quarantined or lost, a span is lost to expiry, or the API's clock disagrees with this machine's by more than 3 minutes (and again when they agree). They go to the outputs beside the records, so a SIEM can alert on \"tenant X stopped delivering\". Off unless given (`health_events: {}` turns them on).",
       "type": "object",
       "additionalProperties": false,
       "properties": {
@@ -9642,11 +9642,6 @@ export const configSchema: SchemaObject = {
             "type": "string",
             "minLength": 1
           }
-        },
-        "clock_skew_threshold": {
-          "description": "A difference between the API's clock (its `Date` headers) and this machine's clock above this is reported as a `clock-skew` health event.",
-          "$ref": "#/definitions/duration",
-          "default": "5m"
         }
       },
       "examples": [

@@ -26,7 +26,7 @@ describe('metrics.listen', () => {
 
   it('health_events: off unless given; names of outputs must exist', () => {
     expect(loadConfigText(base).healthEvents).toBeUndefined();
-    expect(loadConfigText(`${base}health_events: {}\n`).healthEvents).toEqual({ clockSkewThresholdMs: 300_000 });
+    expect(loadConfigText(`${base}health_events: {}\n`).healthEvents).toEqual({});
     expect(() => loadConfigText(`${base}health_events: { outputs: [siem] }\n`)).toThrow(/health_events\.outputs\[0\][\s\S]*no output is named "siem"/);
   });
 });

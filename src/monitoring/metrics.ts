@@ -94,13 +94,25 @@ export function createMetricsRegistry(source: MetricsSource, o: { version: strin
   perTenant('token_refreshes_total', 'Access tokens acquired after the first one.', 'tokenRefreshes');
   new Gauge<TenantLabel>({
     name: METRIC_PREFIX + 'clock_skew_seconds',
-    help: 'The API server\'s clock (from its Date headers) minus this machine\'s clock.',
+    help: 'The API\'s clock (its Date headers) minus this machine\'s clock: the largest recent deviation; absent before the first answer.',
     labelNames: TENANT_LABELS,
     registers,
     collect() {
       this.reset();
-      const now = Date.now();
-      for (const t of source.status()?.tenants ?? []) this.set({ tenant: t.label ?? t.tenantId, tenant_id: t.tenantId }, (t.serverNow - now) / 1000);
+      for (const t of source.status()?.tenants ?? []) {
+        if (t.clockSkewMs !== undefined) this.set({ tenant: t.label ?? t.tenantId, tenant_id: t.tenantId }, t.clockSkewMs / 1000);
+      }
+    },
+  });
+
+  new Gauge<TenantLabel>({
+    name: METRIC_PREFIX + 'clock_skewed',
+    help: '1 while the API\'s clock and this machine\'s disagree beyond 3 minutes (cursors are held, nothing is marked lost), else 0.',
+    labelNames: TENANT_LABELS,
+    registers,
+    collect() {
+      this.reset();
+      for (const t of source.status()?.tenants ?? []) this.set({ tenant: t.label ?? t.tenantId, tenant_id: t.tenantId }, t.clockSkewed ? 1 : 0);
     },
   });
 
