@@ -81,6 +81,10 @@ export class InstrumentedOutput implements Output {
     return this.inner.close();
   }
 
+  bindCommitRequest(request: () => void): void {
+    this.inner.bindCommitRequest?.(request);
+  }
+
   probe(signal: AbortSignal): Promise<void> {
     return this.inner.probe?.(signal) ?? Promise.resolve();
   }
