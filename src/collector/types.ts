@@ -72,8 +72,6 @@ export interface StreamStats {
   clockSkewMs?: number;
   /** UTF-8 bytes of the records delivered. */
   bytes?: number;
-  /** Blobs set aside in the quarantine (issue 8 feeds it); metrics and health events read it. */
-  quarantinedBlobs?: number;
   /** When a round last caught up to `now` (epoch ms). */
   lastSuccessAt?: number;
   /** Caught up to `now` at least once in this run. */

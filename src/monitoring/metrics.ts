@@ -49,7 +49,8 @@ export function createMetricsRegistry(source: MetricsSource, o: { version: strin
   perStream('record_bytes_total', 'UTF-8 bytes of the audit records delivered in this run.', (s) => s.bytes ?? 0);
   perStream('duplicates_dropped_total', 'Records dropped because their Id was already delivered.', (s) => s.duplicatesDropped);
   perStream('blobs_lost_total', 'Blobs the API says are gone or expired before they could be fetched (data lost).', (s) => s.lostBlobs);
-  perStream('blobs_quarantined_total', 'Blobs set aside in the quarantine after failing the same way on every try.', (s) => s.quarantinedBlobs ?? 0);
+  perStream('blobs_quarantined_total', 'Blobs set aside in the quarantine after failing the same way on every try.', (s) => s.quarantinedBlobs);
+  perStream('records_quarantined_total', 'Records set aside in the quarantine (not JSON, no Id, invalid UTF-8, oversize).', (s) => s.quarantinedRecords);
   perStream('spans_lost_total', 'Time spans older than the 7 days the API keeps, skipped (data lost).', (s) => s.lostSpans ?? 0);
   perStream('spans_lost_seconds_total', 'Length of the time spans lost to expiry.', (s) => s.lostSpanMs / 1000);
 
