@@ -179,7 +179,7 @@ describe('JsonArraySplitter', () => {
     const s = new JsonArraySplitter({ maxRecordBytes: 100 });
     expect(s.push(Buffer.from('[{"Id":"a","a":"'))).toEqual([]);
     expect(s.push(Buffer.alloc(200, 0x61))).toEqual([]);
-    expect(s.push(Buffer.from('"},{"Id":"b"}]'))).toEqual([{ raw: '{"Id":"b"}', id: 'b' }]);
+    expect(s.push(Buffer.from('"},{"Id":"b"}]'))).toEqual([{ raw: '{"Id":"b"}', id: 'b', bytes: 10 }]);
     s.end();
     const [r] = s.takeRejected();
     expect(r).toMatchObject({ reason: 'oversize', offset: 1, size: 217 });

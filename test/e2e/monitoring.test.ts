@@ -135,7 +135,8 @@ describe('metrics, /health and /ready (end to end)', () => {
     expect(r.code, r.stderr).toBe(0);
     // The run summary tells the same story (nothing was delivered after the scrape).
     expect(r.stderr).toContain(`records ${lines.length}, blobs ${m.sum('o365_audit_blobs_total')}, `);
-    expect(r.stderr).toContain(`duplicates dropped ${m.sum('o365_audit_duplicates_dropped_total')}\n`);
+    expect(r.stderr).toMatch(new RegExp(`duplicates dropped ${m.sum('o365_audit_duplicates_dropped_total')}\\b`));
+    expect(r.stderr).toMatch(new RegExp(`quarantined blobs ${m.sum('o365_audit_blobs_quarantined_total')}\\b`));
     // The endpoint goes away with the run.
     await expect(fetch(`${run.url}/health`)).rejects.toThrow();
   }, 180_000);
