@@ -1,9 +1,9 @@
-// Minimal JSON-over-HTTP client for setup. Plain undici rather than an official client on purpose:
-// setup must talk to ES 7.x, ES 8.x and OpenSearch alike, and each official client refuses or
-// mis-handles the others (product checks, version-specific request shapes). Setup only needs a
-// handful of REST calls whose shapes we control.
+// Setup's JSON-over-HTTP calls, over the shared cluster client (src/shared/cluster-client.ts):
+// plain undici rather than an official client on purpose, since setup must talk to ES 7.x, 8.x, 9.x
+// and OpenSearch alike, and each official client refuses or mis-handles the others (product checks,
+// version-specific request shapes). Setup only needs a handful of REST calls whose shapes we control.
 import { readFileSync } from 'node:fs';
-import { Agent, request, type Dispatcher } from 'undici';
+import { ClusterHttp, shownUrl, type ClusterResponse as HttpResponse } from '../../shared/cluster-client.js';
 import { O365AuditError } from '../../errors.js';
 
 export type SetupAuth = { apiKey: string } | { username: string; password: string };
@@ -41,12 +41,6 @@ export function readCaFile(path: string): string {
   }
 }
 
-function authHeader(auth: SetupAuth | undefined): Record<string, string> {
-  if (auth === undefined) return {};
-  if ('apiKey' in auth) return { authorization: `ApiKey ${auth.apiKey}` };
-  return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
-}
-
 /** Summarises an error body without echoing request content (which may be large, never secret). */
 export function errorReason(body: unknown): string {
   const e = (body as { error?: unknown } | undefined)?.error;
@@ -68,42 +62,31 @@ export function createClusterClient(options: ClusterClientOptions): ClusterClien
     throw new SetupError(`invalid cluster URL`, 'pass a URL such as https://localhost:9200', { cause: err });
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new SetupError('the cluster URL must be http:// or https://');
-  const url = base.href.replace(/\/$/, '');
-  const shownUrl = `${base.protocol}//${base.host}${base.pathname.replace(/\/$/, '')}`; // never show user:pass@
-  const dispatcher: Dispatcher = new Agent({
-    connect: options.caPem === undefined ? {} : { ca: options.caPem },
-    headersTimeout: options.timeoutMs ?? 30_000,
-    bodyTimeout: options.timeoutMs ?? 30_000,
-  });
-  const headers = { 'content-type': 'application/json', accept: 'application/json', ...authHeader(options.auth) };
+  const shown = shownUrl(base);
+  const http = new ClusterHttp({ hosts: [base.href], ...options.auth, ca: options.caPem, timeoutMs: options.timeoutMs ?? 30_000 });
   return {
-    url: shownUrl,
+    url: shown,
     async call(method, path, body) {
-      let res: Dispatcher.ResponseData;
+      let res: HttpResponse;
       try {
-        res = await request(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher });
+        res = await http.request(method, path, { body: body === undefined ? undefined : JSON.stringify(body) });
       } catch (err) {
+        const cause = (err as { cause?: unknown }).cause ?? err;
         const code = (err as { code?: string }).code ?? '';
-        const tls = /CERT|SSL|TLS|SELF_SIGNED/i.test(code) || /certificate/i.test((err as Error).message);
+        const tls = /CERT|SSL|TLS|SELF_SIGNED/i.test(code) || /certificate/i.test((cause as Error).message);
         throw new SetupError(
-          `cannot reach the cluster at ${shownUrl}: ${code || (err as Error).message}`,
+          `cannot reach the cluster at ${shown}: ${code || (cause as Error).message}`,
           tls ? 'the TLS certificate is not trusted: pass the CA with --ca FILE' : 'check the URL and that the cluster is running and reachable',
-          { cause: err, path },
+          { cause, path },
         );
       }
-      const text = await res.body.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        // keep text
-      }
-      if (res.statusCode === 401) throw new SetupError(`the cluster at ${shownUrl} refused the credentials (401)`, 'check the API key or user name and password', { status: 401, path });
-      if (res.statusCode === 403) throw new SetupError(`the credentials lack a privilege for ${method} ${path} (403): ${errorReason(parsed)}`, 'setup needs manage_index_templates, manage_pipeline and manage_ilm (or cluster admin)', { status: 403, path });
-      return { status: res.statusCode, body: parsed };
+      const parsed = res.body;
+      if (res.status === 401) throw new SetupError(`the cluster at ${shown} refused the credentials (401)`, 'check the API key or user name and password', { status: 401, path });
+      if (res.status === 403) throw new SetupError(`the credentials lack a privilege for ${method} ${path} (403): ${errorReason(parsed)}`, 'setup needs manage_index_templates, manage_pipeline and manage_ilm (or cluster admin)', { status: 403, path });
+      return { status: res.status, body: parsed };
     },
     async close() {
-      await dispatcher.close();
+      await http.close();
     },
   };
 }

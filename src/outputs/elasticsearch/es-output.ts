@@ -24,7 +24,8 @@ import { DeadLetterFile, type DeadLetter } from './dead-letter.js';
 import { describe, errorSummary, hint, requestError } from './messages.js';
 import { scrub } from '../../logging/redact.js';
 import type { SetupOptions } from '../../integration/setup/setup.js';
-import { TransportFailure, createTransport, type BulkTransport, type Engine } from './transport.js';
+import { ClusterUnreachable } from '../../shared/cluster-client.js';
+import { createTransport, type BulkTransport, type Engine } from './transport.js';
 
 /** Normalised (camelCase) config of one elasticsearch/opensearch output, as the registry passes it. */
 export interface ElasticsearchOutputConfig {
@@ -238,7 +239,7 @@ export class ElasticsearchOutput implements Output {
           });
         }
       } catch (err) {
-        if (!(err instanceof TransportFailure)) throw err;
+        if (!(err instanceof ClusterUnreachable)) throw err;
         why = err.message;
         status = undefined;
       }

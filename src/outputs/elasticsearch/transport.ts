@@ -1,33 +1,18 @@
-// How a _bulk request reaches the cluster. Elasticsearch: plain HTTP over undici, because no
-// maintained official client major speaks to every server we support (see es-output.ts).
+// How a _bulk request reaches the cluster. Elasticsearch: the shared cluster client (plain HTTP over
+// undici), because no maintained official client major speaks to every server we support (see es-output.ts).
 // OpenSearch: the official @opensearch-project/opensearch client (its retries off: we own them).
 
 import type { Client as OpenSearchClient } from '@opensearch-project/opensearch';
-import { Agent, request, type Dispatcher } from 'undici';
+import { ClusterHttp, ClusterUnreachable, type ClusterAuth, type ClusterResponse } from '../../shared/cluster-client.js';
 
 export type Engine = 'elasticsearch' | 'opensearch';
 
-export interface BulkResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  /** Parsed JSON body, or the text when it is not JSON. */
-  body: unknown;
-}
+export type BulkResponse = ClusterResponse;
 
-/** Thrown when no HTTP answer came back (refused, reset, timed out): always worth a retry. */
-export class TransportFailure extends Error {
-  constructor(readonly code: string, options: { cause?: unknown } = {}) {
-    super(`no answer from the cluster (${code})`, options);
-  }
-}
-
-export interface TransportOptions {
+export interface TransportOptions extends ClusterAuth {
   engine: Engine;
   /** Base URLs; a path prefix (behind a reverse proxy) is kept. */
   hosts: string[];
-  apiKey?: string;
-  username?: string;
-  password?: string;
   ca?: string;
   requestTimeoutMs: number;
 }
@@ -37,65 +22,24 @@ export interface BulkTransport {
   close(): Promise<void>;
 }
 
-/** The Authorization header for the configured credentials (never logged). */
-export function authHeader(o: Pick<TransportOptions, 'apiKey' | 'username' | 'password'>): string | undefined {
-  if (o.apiKey !== undefined) return `ApiKey ${o.apiKey}`;
-  if (o.username !== undefined) return 'Basic ' + Buffer.from(`${o.username}:${o.password ?? ''}`).toString('base64');
-  return undefined;
-}
-
 export function createTransport(o: TransportOptions): BulkTransport {
   return o.engine === 'opensearch' ? new OpenSearchTransport(o) : new HttpBulkTransport(o);
 }
 
-function bulkPath(base: URL, index: string, query: Record<string, string>): URL {
-  const u = new URL(base.href);
-  u.pathname = `${u.pathname.replace(/\/+$/, '')}/${encodeURIComponent(index)}/_bulk`;
-  u.search = new URLSearchParams(query).toString();
-  u.username = u.password = '';
-  return u;
-}
-
-/** Round-robins over the hosts, moving on to the next one after a connection failure. */
+/** Round-robins over the hosts (the shared cluster client), moving on after a connection failure. */
 class HttpBulkTransport implements BulkTransport {
-  private readonly hosts: URL[];
-  private readonly headers: Record<string, string>;
-  private readonly dispatcher: Dispatcher;
-  private next = 0;
+  private readonly http: ClusterHttp;
 
   constructor(o: TransportOptions) {
-    this.hosts = o.hosts.map((h) => new URL(h));
-    this.headers = { 'content-type': 'application/x-ndjson', accept: 'application/json' };
-    // Credentials in a host URL (`https://user:pass@host`) are honoured, then removed from it.
-    const first = this.hosts[0];
-    const fromUrl = first && first.username !== '' ? { username: decodeURIComponent(first.username), password: decodeURIComponent(first.password) } : {};
-    const auth = authHeader(o.apiKey !== undefined || o.username !== undefined ? o : fromUrl);
-    if (auth !== undefined) this.headers.authorization = auth;
-    this.dispatcher = new Agent({ connect: o.ca ? { ca: o.ca } : {}, headersTimeout: o.requestTimeoutMs, bodyTimeout: o.requestTimeoutMs });
+    this.http = new ClusterHttp({ ...o, timeoutMs: o.requestTimeoutMs });
   }
 
-  async bulk(index: string, ndjson: string, query: Record<string, string>): Promise<BulkResponse> {
-    const host = this.hosts[this.next % this.hosts.length]!;
-    this.next++;
-    let res: Dispatcher.ResponseData;
-    let text: string;
-    try {
-      res = await request(bulkPath(host, index, query), { method: 'POST', headers: this.headers, body: ndjson, dispatcher: this.dispatcher });
-      text = await res.body.text();
-    } catch (err) {
-      throw new TransportFailure(errorCode(err), { cause: err });
-    }
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // Proxies answer HTML or plain text; the status decides.
-    }
-    return { status: res.statusCode, headers: res.headers, body };
+  bulk(index: string, ndjson: string, query: Record<string, string>): Promise<BulkResponse> {
+    return this.http.request('POST', `/${encodeURIComponent(index)}/_bulk`, { query, body: ndjson, contentType: 'application/x-ndjson' });
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.http.close();
   }
 }
 
@@ -139,7 +83,7 @@ class OpenSearchTransport implements BulkTransport {
       if (typeof e.meta?.statusCode === 'number' && e.meta.statusCode > 0) {
         return { status: e.meta.statusCode, headers: e.meta.headers ?? {}, body: e.meta.body };
       }
-      throw new TransportFailure(e.name ?? errorCode(err), { cause: err });
+      throw new ClusterUnreachable(e.name ?? errorCode(err), { cause: err });
     }
   }
 
