@@ -157,7 +157,7 @@ async function replayOne(
     }
     const waits: Promise<void>[] = [];
     for (const out of o.outputs) {
-      const w = out.write(rec.raw, meta);
+      const w = out.write(rec.raw, meta, id);
       if (w) waits.push(w);
     }
     if (waits.length > 0) await Promise.all(waits);

@@ -356,11 +356,11 @@ export class Stream {
       }
       let wait: void | Promise<void> = undefined;
       if (single) {
-        wait = single.write(rec.raw, meta);
+        wait = single.write(rec.raw, meta, id);
       } else {
         let waits: Promise<void>[] | undefined;
         for (const o of outputs) {
-          const w = o.write(rec.raw, meta);
+          const w = o.write(rec.raw, meta, id);
           if (w) (waits ??= []).push(w);
         }
         if (waits) wait = Promise.all(waits).then(() => undefined);

@@ -17,9 +17,9 @@ export class ChannelOutput implements Output {
     // Nothing to reconcile: what the last run did not get acked was never committed.
   }
 
-  write(raw: string, meta: RecordMeta): void | Promise<void> {
-    // The splitter's Id, when the collector passes it along; else the record parses it on demand.
-    return this.channel.write(raw, meta, (meta as RecordMeta & { id?: string }).id);
+  write(raw: string, meta: RecordMeta, id: string | undefined): void | Promise<void> {
+    // The splitter's Id, as the collector passes it (Output.write's third argument).
+    return this.channel.write(raw, meta, id);
   }
 
   mark(): number {

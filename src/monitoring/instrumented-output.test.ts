@@ -14,9 +14,9 @@ describe('InstrumentedOutput', () => {
     const dir = mkdtempSync(join(tmpdir(), 'o365-instr-'));
     const out = new InstrumentedOutput(new FileOutput(join(dir, 'out.ndjson')));
     await out.open(undefined);
-    for (let i = 0; i < 5; i++) await out.write(`{"Id":"${i}"}`, meta);
+    for (let i = 0; i < 5; i++) await out.write(`{"Id":"${i}"}`, meta, `${i}`);
     const m = out.mark();
-    await out.write('{"Id":"5"}', meta);
+    await out.write('{"Id":"5"}', meta, '5');
     expect(out.figures()).toMatchObject({ written: 6, accepted: 0, errors: 0, failing: false });
     await out.flushTo(m);
     expect(out.figures()).toMatchObject({ written: 6, accepted: 5 });
@@ -41,7 +41,7 @@ describe('InstrumentedOutput', () => {
       stats: () => ({ batches: 3, retries: 2 }),
     };
     const out = new InstrumentedOutput(inner);
-    await expect(out.write('{}', meta)).rejects.toThrow('full');
+    await expect(out.write('{}', meta, undefined)).rejects.toThrow('full');
     await expect(out.flushTo(out.mark())).rejects.toThrow('down');
     expect(out.figures()).toMatchObject({ errors: 2, failing: true, batches: 3, retries: 2 });
     fail = false;

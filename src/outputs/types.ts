@@ -1,8 +1,15 @@
-// Contract between the collector and its outputs (file, stdout; elasticsearch, http, wazuh later).
-// Delivery protocol: the collector calls write() for each record, then periodically takes a
-// `mark()` and awaits `flushTo(mark)`. Only after every output's flushTo resolves does the
-// checkpoint move past those records. An output whose position can reconcile after a crash (the
-// file output: committed length, trimmed on restart) returns a position to store in the state.
+// The contract between the collector and every output (src/outputs/<type>/, listed in registry.ts).
+//
+// Delivery protocol: open(committed) once; then write(raw, meta, id) for each record, in order; the
+// collector periodically takes a `mark()` and awaits `flushTo(mark)`. Only after every output's
+// flushTo resolved does the checkpoint move past those records, so an output must resolve it only
+// once everything up to the mark is durable at its destination (fsynced, acknowledged by the bulk
+// response or by the broker). After a crash the same records come again (at-least-once): an output
+// either de-duplicates by `id` downstream (elasticsearch `_id`, kafka key) or reconciles from its
+// stored position (the file output trims back to its committed length). close() last.
+//
+// The record's `id` comes from the splitter that read the blob (src/api/json-array-stream.ts): an
+// output must not scan `raw` for it again.
 
 /** Where a record came from; outputs that wrap records (wazuh) or route them (ES) may use it. */
 export interface RecordMeta {
@@ -25,10 +32,12 @@ export interface Output {
    */
   open(committed: OutputPosition | undefined): Promise<void>;
   /**
-   * Queues one raw record (the exact JSON text, one line). Returns a promise only when the
-   * caller must wait (back-pressure: buffers over their bound).
+   * Queues one record: `raw` is its exact JSON text as the API sent it (one line); `id` its
+   * top-level `Id` as the splitter read it, undefined when the record has none. Returns a promise
+   * only when the caller must wait (back-pressure: buffers over their bound). Never throws for a
+   * delivery failure: that surfaces from flushTo.
    */
-  write(raw: string, meta: RecordMeta): void | Promise<void>;
+  write(raw: string, meta: RecordMeta, id: string | undefined): void | Promise<void>;
   /** A token for "everything written so far". Synchronous so it is consistent with the caller's state. */
   mark(): unknown;
   /**

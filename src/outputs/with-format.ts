@@ -23,8 +23,8 @@ class FormattedOutput implements Output {
     return this.inner.open(committed);
   }
 
-  write(raw: string, meta: RecordMeta): void | Promise<void> {
-    return this.inner.write(formatRecord(this.format, raw, meta), meta);
+  write(raw: string, meta: RecordMeta, id: string | undefined): void | Promise<void> {
+    return this.inner.write(formatRecord(this.format, raw, meta), meta, id);
   }
 
   mark(): unknown {

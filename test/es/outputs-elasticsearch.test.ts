@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { O365AuditError } from '../../src/errors.js';
 import { ElasticsearchOutput, type ElasticsearchOutputConfig } from '../../src/outputs/elasticsearch/es-output.js';
 import { EDGE_CASES, contentTypeOf, sampleRecords } from '../../src/outputs/testing/records.js';
+import { idOf } from '../../src/outputs/testing/records.js';
 import { call, countDocs, createFixture, hasIngest, nodeUrl, startBulkProxy, waitForCount, type BulkProxy } from './outputs-helpers.js';
 
 const meta = { tenantId: 'tenant-1', contentType: 'Audit.General', contentId: 'c1' };
@@ -55,13 +56,13 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
 
   it('indexes each record once: sending the same records again creates nothing (409 = already there)', async () => {
     const o = await setup('idem', { batchMaxDocs: 7 });
-    for (let i = 0; i < 20; i++) await o.write(record(i), meta);
+    for (let i = 0; i < 20; i++) await o.write(record(i), meta, idOf(record(i)));
     await o.flushTo(o.mark());
     expect(await countDocs(base, fixture.index)).toBe(20);
     expect(o.stats()).toMatchObject({ confirmed: 20, created: 20, duplicates: 0, deadLettered: 0 });
     expect(o.stats().requests).toBe(3);
 
-    for (let i = 0; i < 20; i++) await o.write(record(i), meta);
+    for (let i = 0; i < 20; i++) await o.write(record(i), meta, idOf(record(i)));
     await o.flushTo(o.mark());
     expect(await countDocs(base, fixture.index)).toBe(20);
     expect(o.stats()).toMatchObject({ confirmed: 40, created: 20, duplicates: 20 });
@@ -69,7 +70,7 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
 
   it('stores the raw record as message under _id = Id (the pipeline parsed it)', async () => {
     const o = await setup('shape');
-    await o.write(record(5), meta);
+    await o.write(record(5), meta, idOf(record(5)));
     await o.flushTo(o.mark());
     await countDocs(base, fixture.index);
     const id = (JSON.parse(record(5)) as { Id: string }).Id;
@@ -84,7 +85,7 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
     const o = await setup('429', { batchMaxDocs: 10 }, true);
     proxy!.plan = (n) => (n === 0 ? { answer: { status: 429, headers: { 'retry-after': '1' } } } : n === 1 ? { rejectItems: [1, 4, 9] } : {});
     const started = Date.now();
-    for (let i = 0; i < 10; i++) await o.write(record(i), meta);
+    for (let i = 0; i < 10; i++) await o.write(record(i), meta, idOf(record(i)));
     await o.flushTo(o.mark());
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(proxy!.bulkRequests).toBe(3);
@@ -97,9 +98,9 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
     expect(ingest, `${engine} at ${base} has no ingest node role`).toBe(true);
     const dlq = join(dir, `dlq-${engine}.ndjson`);
     const o = await setup('dlq', { deadLetterPath: dlq });
-    await o.write(record(1), meta);
-    await o.write(record(2, 'not-a-number'), { ...meta, contentType: 'Audit.Exchange' });
-    await o.write(record(3), meta);
+    await o.write(record(1), meta, idOf(record(1)));
+    await o.write(record(2, 'not-a-number'), { ...meta, contentType: 'Audit.Exchange' }, idOf(record(2, 'not-a-number')));
+    await o.write(record(3), meta, idOf(record(3)));
     await o.flushTo(o.mark());
     expect(await countDocs(base, fixture.index)).toBe(2);
     const lines = (await readFile(dlq, 'utf8')).split('\n').filter(Boolean);
@@ -118,7 +119,7 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
     let release!: () => void;
     const hold = new Promise<void>((r) => (release = r));
     proxy!.plan = (n) => (n === 0 ? { hold } : n <= 2 ? { answer: { status: 503 } } : {});
-    await o.write(record(1), meta);
+    await o.write(record(1), meta, idOf(record(1)));
     const m = o.mark();
     let done = false;
     const flushed = o.flushTo(m).then(() => (done = true));
@@ -131,7 +132,7 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
     await flushed;
     expect(o.stats().confirmed).toBe(1);
 
-    await o.write(record(2), meta);
+    await o.write(record(2), meta, idOf(record(2)));
     const err = (await o.flushTo(o.mark()).catch((e: unknown) => e)) as O365AuditError;
     expect(err).toBeInstanceOf(O365AuditError);
     expect(err.code).toBe('O365_ERR_OUTPUT');
@@ -145,9 +146,9 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
     const dlq = join(dir, `dlq-big-${engine}.ndjson`);
     const o = await setup('dlqbig', { deadLetterPath: dlq });
     const big = `{"CreationTime":"2024-03-01T10:00:00","Id":"big-1","Operation":"Op","RecordType":15,"Blob":"${'y'.repeat(40_000)}"}`;
-    await o.write(record(1), meta);
-    await o.write(big, meta);
-    await o.write(record(2), meta);
+    await o.write(record(1), meta, idOf(record(1)));
+    await o.write(big, meta, idOf(big));
+    await o.write(record(2), meta, idOf(record(2)));
     await o.flushTo(o.mark());
     expect(await countDocs(base, fixture.index)).toBe(2);
     const entry = JSON.parse((await readFile(dlq, 'utf8')).trim()) as Record<string, any>;
@@ -162,8 +163,8 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
     const o = await setup('longid', { batchMaxDocs: 2 });
     const longId = `{"CreationTime":"2024-03-01T10:00:00","Id":"${'x'.repeat(600)}","Operation":"Op","RecordType":15}`;
     for (let round = 0; round < 2; round++) {
-      await o.write(record(1), meta);
-      await o.write(longId, meta);
+      await o.write(record(1), meta, idOf(record(1)));
+      await o.write(longId, meta, idOf(longId));
       await o.flushTo(o.mark());
     }
     expect(await countDocs(base, fixture.index)).toBe(2);
@@ -174,7 +175,7 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
     // The embedded nodes of the es global setup have the ingest role; a node without it cannot prove this.
     expect(ingest, `${engine} at ${base} has no ingest node role`).toBe(true);
     const o = await setup('nopipe', { pipeline: 'o365t-no-such-pipeline' });
-    await o.write(record(1), meta);
+    await o.write(record(1), meta, idOf(record(1)));
     const err = (await o.flushTo(o.mark()).catch((e: unknown) => e)) as O365AuditError;
     expect(err.code).toBe('O365_ERR_OUTPUT');
     expect(err.retryable).toBe(false);
@@ -201,7 +202,7 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
       await o.open(undefined);
       // Real records (the shared corpus): the installed pipeline must take every one.
       const records = sampleRecords(60, false);
-      for (const r of records) await o.write(r, { tenantId: 'tenant-1', contentType: contentTypeOf(r), contentId: 'c' });
+      for (const r of records) await o.write(r, { tenantId: 'tenant-1', contentType: contentTypeOf(r), contentId: 'c' }, idOf(r));
       await o.flushTo(o.mark());
       expect(await refusedIds()).toEqual([]);
       expect(o.stats()).toMatchObject({ confirmed: records.length, created: records.length, deadLettered: 0 });
@@ -210,7 +211,7 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
       expect(hit['@timestamp']).toBeDefined();
 
       // Awkward hand-made records: each is indexed or dead-lettered with its reason, never lost.
-      for (const r of EDGE_CASES) await o.write(r, { tenantId: 'tenant-1', contentType: contentTypeOf(r), contentId: 'c' });
+      for (const r of EDGE_CASES) await o.write(r, { tenantId: 'tenant-1', contentType: contentTypeOf(r), contentId: 'c' }, idOf(r));
       await o.flushTo(o.mark());
       const s = o.stats();
       expect(s.confirmed).toBe(records.length + EDGE_CASES.length);

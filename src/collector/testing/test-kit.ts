@@ -41,6 +41,8 @@ export function settings(over: Partial<StreamSettings> = {}): StreamSettings {
 export class MemoryOutput implements Output {
   readonly lines: string[] = [];
   readonly metas: RecordMeta[] = [];
+  /** The Id passed with each line. */
+  readonly ids: Array<string | undefined> = [];
   readonly events: string[] = [];
   flushedTo = 0;
   failFlush = false;
@@ -51,9 +53,10 @@ export class MemoryOutput implements Output {
   async open(committed: OutputPosition | undefined): Promise<void> {
     this.opened = committed;
   }
-  write(raw: string, meta: RecordMeta): void {
+  write(raw: string, meta: RecordMeta, id: string | undefined): void {
     this.lines.push(raw);
     this.metas.push(meta);
+    this.ids.push(id);
   }
   mark(): number {
     return this.lines.length;

@@ -1,34 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { sampleRecords } from '../testing/records.js';
-import { bulkBody, bulkItem, classifyItem, documentId, itemRaw, readBulkResponse, recordId } from './bulk.js';
-
-describe('recordId', () => {
-  it('agrees with JSON.parse on real records', () => {
-    for (const raw of sampleRecords()) expect(recordId(raw)).toBe((JSON.parse(raw) as { Id: string }).Id);
-  });
-
-  it('takes only the top-level Id, whatever comes before it', () => {
-    expect(recordId('{"A":{"Id":"nested"},"B":["Id","x"],"C":"say \\"Id\\": no","Id":"top"}')).toBe('top');
-    expect(recordId('{ "X" : 1 , "Id" : "spaced" }')).toBe('spaced');
-    expect(recordId('{"Id":"q\\"uote\\\\d"}')).toBe('q"uote\\d');
-    expect(recordId('{"Ids":"no","IdX":"no"}')).toBeUndefined();
-    expect(recordId('{"Id":5}')).toBeUndefined();
-    expect(recordId('{"Id":""}')).toBeUndefined();
-    expect(recordId('{"Nested":{"Id":"inner"}}')).toBeUndefined();
-    expect(recordId('{"Id":"unterminated')).toBeUndefined();
-  });
-});
+import { bulkBody, bulkItem, classifyItem, documentId, itemRaw, readBulkResponse } from './bulk.js';
 
 describe('bulk lines', () => {
   it('builds create actions with the Id, the raw record as message, exact byte counts', () => {
     const raw = '{"Id":"a\\"b","V":"é"}';
-    const item = bulkItem(raw, { contentType: 'Audit.General', tenantId: 't' });
+    const item = bulkItem(raw, { contentType: 'Audit.General', tenantId: 't' }, 'a"b');
     const [action, doc] = bulkBody([item]).split('\n');
     expect(JSON.parse(action!)).toEqual({ create: { _id: 'a"b' } });
     expect(JSON.parse(doc!)).toEqual({ message: raw });
     expect(item.bytes).toBe(Buffer.byteLength(bulkBody([item])));
     expect(itemRaw(item)).toBe(raw);
-    expect(bulkBody([bulkItem('{"X":1}', { contentType: 'c', tenantId: 't' })]).split('\n')[0]).toBe('{"create":{}}');
+    expect(bulkBody([bulkItem('{"X":1}', { contentType: 'c', tenantId: 't' }, undefined)]).split('\n')[0]).toBe('{"create":{}}');
   });
 
   it('keeps ids within the engines\' 512-byte limit, stably', () => {

@@ -16,62 +16,6 @@ export interface BulkItem {
   done?: boolean;
 }
 
-/**
- * The record's top-level `Id` (nested objects may carry their own `Id`). A scan, not a parse:
- * JSON.parse of every record cost as much as the rest of the bulk preparation together.
- */
-export function recordId(raw: string): string | undefined {
-  const n = raw.length;
-  let depth = 0;
-  let expectKey = false;
-  let i = 0;
-  while (i < n) {
-    const c = raw.charCodeAt(i);
-    if (c === 0x22 /* " */) {
-      const start = i;
-      i = stringEnd(raw, i);
-      if (i < 0) return undefined;
-      if (depth === 1 && expectKey) {
-        expectKey = false;
-        if (i - start === 3 && raw.startsWith('"Id"', start)) return idValue(raw, i + 1);
-      }
-      i++;
-      continue;
-    }
-    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      depth++;
-      if (c === 0x7b && depth === 1) expectKey = true;
-    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
-      depth--;
-    } else if (c === 0x2c /* , */ && depth === 1) {
-      expectKey = true;
-    }
-    i++;
-  }
-  return undefined;
-}
-
-/** Index of the closing quote of the string opening at `i`, or -1. */
-function stringEnd(raw: string, i: number): number {
-  for (let j = i + 1; j < raw.length; j++) {
-    const c = raw.charCodeAt(j);
-    if (c === 0x5c /* \ */) j++;
-    else if (c === 0x22) return j;
-  }
-  return -1;
-}
-
-/** The string value after a key ending at `i` (`: "…"`), decoded; undefined if it is not a non-empty string. */
-function idValue(raw: string, i: number): string | undefined {
-  while (i < raw.length && (raw[i] === ' ' || raw[i] === ':' || raw[i] === '\t' || raw[i] === '\n' || raw[i] === '\r')) i++;
-  if (raw.charCodeAt(i) !== 0x22) return undefined;
-  const end = stringEnd(raw, i);
-  if (end < 0) return undefined;
-  const text = raw.slice(i + 1, end);
-  const value = text.includes('\\') ? (JSON.parse(raw.slice(i, end + 1)) as string) : text;
-  return value === '' ? undefined : value;
-}
-
 /** Elasticsearch and OpenSearch refuse a whole bulk request that holds an _id over 512 bytes. */
 export const MAX_ID_BYTES = 512;
 
@@ -81,8 +25,9 @@ export function documentId(id: string | undefined): string | undefined {
   return 'sha256-' + createHash('sha256').update(id).digest('hex');
 }
 
-export function bulkItem(raw: string, meta: { contentType: string; tenantId: string }): BulkItem {
-  const id = documentId(recordId(raw));
+/** One record's bulk lines; `recordId` is the Id the splitter read (undefined or empty: the engine picks one). */
+export function bulkItem(raw: string, meta: { contentType: string; tenantId: string }, recordId: string | undefined): BulkItem {
+  const id = documentId(recordId === '' ? undefined : recordId);
   const action = id === undefined ? '{"create":{}}' : `{"create":{"_id":${JSON.stringify(id)}}}`;
   const lines = `${action}\n{"message":${JSON.stringify(raw)}}\n`;
   return { bytes: Buffer.byteLength(lines), lines, id, contentType: meta.contentType, tenantId: meta.tenantId };

@@ -56,8 +56,8 @@ describe('elasticsearch output (fake cluster)', () => {
   it('posts create actions with _id = Id to <index>/_bulk with the pipeline and auth', async () => {
     rx.reply = ok;
     const o = make({ namespace: 'prod', pipeline: 'p1', apiKey: 'a2V5' });
-    await o.write(rec('A'), meta);
-    await o.write('{"NoId":true}', meta);
+    await o.write(rec('A'), meta, 'A');
+    await o.write('{"NoId":true}', meta, undefined);
     await o.flushTo(o.mark());
     const r = rx.requests[0]!;
     const url = new URL(r.url, 'http://x');
@@ -71,13 +71,25 @@ describe('elasticsearch output (fake cluster)', () => {
     ]);
   });
 
+  it('takes _id from the Id the collector hands over, never from scanning the text again', async () => {
+    rx.reply = ok;
+    const o = make();
+    // The splitter's Id is the truth: a record whose text would scan to another Id, and one whose
+    // Id the splitter did not find, are indexed with what write() was given.
+    await o.write('{"Id":"in-text"}', meta, 'from-splitter');
+    await o.write('{"Id":"also-in-text"}', meta, undefined);
+    await o.write('{"Id":"empty"}', meta, '');
+    await o.flushTo(o.mark());
+    expect(docs(rx.requests[0]!).map(([id]) => id)).toEqual(['from-splitter', undefined, undefined]);
+  });
+
   it('isolates a document that makes the whole request fail (400) and dead-letters only it', async () => {
     rx.reply = (r) =>
       docs(r).some(([id]) => id === 'BAD')
         ? { status: 400, body: JSON.stringify({ error: { type: 'action_request_validation_exception', reason: 'Validation Failed: 1: bad' }, status: 400 }) }
         : ok(r);
     const o = make();
-    for (const id of ['A', 'B', 'BAD', 'C', 'D']) await o.write(rec(id), meta);
+    for (const id of ['A', 'B', 'BAD', 'C', 'D']) await o.write(rec(id), meta, id);
     await o.flushTo(o.mark());
     const indexed = rx.requests.filter((r) => !docs(r).some(([id]) => id === 'BAD')).flatMap((r) => docs(r).map(([id]) => id));
     expect(indexed.sort()).toEqual(['A', 'B', 'C', 'D']);
@@ -95,7 +107,7 @@ describe('elasticsearch output (fake cluster)', () => {
       rx.requests = [];
       rx.reply = () => ({ status: 200, body: JSON.stringify({ errors: true, items: [{ create: item }] }) });
       const o = make();
-      await o.write(rec('A'), meta);
+      await o.write(rec('A'), meta, 'A');
       const err = (await o.flushTo(o.mark()).catch((e: unknown) => e)) as O365AuditError;
       expect(err).toBeInstanceOf(O365AuditError);
       expect(err.retryable).toBe(false);
@@ -122,7 +134,7 @@ describe('elasticsearch output (fake cluster)', () => {
       return ok(r);
     };
     const o = make({ retry: { maxAttempts: 5, baseDelayMs: 5, maxDelayMs: 10 } });
-    for (const id of ['A', 'B', 'C']) await o.write(rec(id), meta);
+    for (const id of ['A', 'B', 'C']) await o.write(rec(id), meta, id);
     await o.flushTo(o.mark());
     expect(rx.requests.map((r) => docs(r).map(([id]) => id).join(''))).toEqual(['ABC', 'ABC', 'ABC', 'B']);
     expect(o.stats()).toMatchObject({ confirmed: 3, created: 2, duplicates: 1, retries: 3 });
@@ -161,7 +173,7 @@ describe('elasticsearch output (fake cluster)', () => {
   it('sends through the OpenSearch client the same way', async () => {
     rx.reply = ok;
     const o = make({ type: 'opensearch', username: 'u', password: 'p' });
-    await o.write(rec('A'), meta);
+    await o.write(rec('A'), meta, 'A');
     await o.flushTo(o.mark());
     const r = rx.requests.find((q) => q.url.includes('_bulk'))!;
     expect(new URL(r.url, 'http://x').pathname).toBe('/logs-o365.audit-default/_bulk');

@@ -173,8 +173,8 @@ export class ElasticsearchOutput implements Output {
     }
   }
 
-  write(raw: string, meta: RecordMeta): void | Promise<void> {
-    return this.queue.push(bulkItem(raw, meta));
+  write(raw: string, meta: RecordMeta, id: string | undefined): void | Promise<void> {
+    return this.queue.push(bulkItem(raw, meta, id));
   }
 
   mark(): number {

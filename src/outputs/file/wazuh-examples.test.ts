@@ -12,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../config/schema.js';
 import { FileOutput } from './file-output.js';
-import { contentTypeOf, sampleRecords } from '../testing/records.js';
+import { contentTypeOf, idOf, sampleRecords } from '../testing/records.js';
 import { WAZUH_MAX_LINE_BYTES } from '../../shared/record-format.js';
 import { withFormat } from '../with-format.js';
 
@@ -41,7 +41,7 @@ describe('examples/wazuh', () => {
     const out = withFormat(new FileOutput(path), cfg.output.format as 'wazuh');
     await out.open(undefined);
     const records = sampleRecords();
-    for (const r of records) await out.write(r, { tenantId: 't', contentType: contentTypeOf(r), contentId: 'c' });
+    for (const r of records) await out.write(r, { tenantId: 't', contentType: contentTypeOf(r), contentId: 'c' }, idOf(r));
     await out.flushTo(out.mark());
     await out.close();
 

@@ -11,6 +11,7 @@ import { serverCredentials } from '../../simulator/tls.js';
 import { ElasticsearchOutput } from '../elasticsearch/es-output.js';
 import type { Output } from '../types.js';
 import { HttpOutput } from './http-output.js';
+import { idOf } from '../testing/records.js';
 
 const meta = { tenantId: 't', contentType: 'Audit.General', contentId: 'c' };
 let server: Server;
@@ -46,7 +47,7 @@ afterAll(async () => {
 async function deliver(o: Output): Promise<unknown> {
   try {
     await o.open(undefined);
-    await o.write('{"Id":"x","RecordType":1}', meta);
+    await o.write('{"Id":"x","RecordType":1}', meta, idOf('{"Id":"x","RecordType":1}'));
     await o.flushTo(o.mark());
     return undefined;
   } catch (err) {

@@ -57,3 +57,9 @@ export function contentTypeOf(raw: string): string {
   if (rt === 11 || rt === 13 || rt === 33) return 'DLP.All';
   return 'Audit.General';
 }
+
+/** A test record's top-level Id, as the splitter would hand it over (tests only: outputs never parse for it). */
+export function idOf(raw: string): string | undefined {
+  const id = (JSON.parse(raw) as { Id?: unknown }).Id;
+  return typeof id === 'string' ? id : undefined;
+}
