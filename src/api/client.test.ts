@@ -332,6 +332,48 @@ describe('fetchBlob', () => {
     expect(c.counters.retries).toBe(1);
   });
 
+  /** Sends `body` one byte every `everyMs`: never silent long enough for an idle timeout. */
+  function trickle(body: string, everyMs: number): ApiHandler {
+    return async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      for (const ch of Buffer.from(body)) {
+        if (res.destroyed) return;
+        res.write(Buffer.from([ch]));
+        await new Promise((r) => setTimeout(r, everyMs));
+      }
+      res.end();
+    };
+  }
+
+  it('a blob body that trickles ends at blob_deadline (per attempt), retried, then a retryable error naming the deadline', async () => {
+    api = trickle(JSON.stringify([{ Id: 'r1', pad: 'x'.repeat(400) }]), 20); // ~9 s in full
+    const c = client({ timeouts: { blobBodyIdleMs: 1000, blobTotalMs: 300 }, retry: { baseDelayMs: 5, maxDelayMs: 10, maxAttempts: 2 } });
+    const t0 = Date.now();
+    const err = await caught(c.fetchBlob(desc('slow'), { onRecord: () => undefined }));
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(err).toMatchObject({ code: 'O365_ERR_API', retryable: true });
+    expect(err.message).toMatch(/blob \(Audit\.Exchange\) did not finish within blob_deadline/);
+    expect(c.counters.requests).toBe(2);
+  });
+
+  it('a listing page that trickles ends at request_deadline', async () => {
+    api = trickle(JSON.stringify([descriptor('a'), descriptor('b')]), 20);
+    const c = client({ timeouts: { listBodyIdleMs: 1000, listTotalMs: 300 }, retry: { baseDelayMs: 5, maxDelayMs: 10, maxAttempts: 2 } });
+    const t0 = Date.now();
+    const err = await caught(collect(c.listContent({ contentType: 'Audit.Exchange', start: T0, end: T0 + 3600_000 })));
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(err.message).toMatch(/did not finish within request_deadline/);
+  });
+
+  it('time spent waiting for a slow output (back-pressure) does not count against blob_deadline', async () => {
+    api = blobHandler(recs);
+    const c = client({ timeouts: { blobTotalMs: 200 } });
+    const got: RawRecord[] = [];
+    await c.fetchBlob(desc('bp'), { onRecord: (r) => new Promise<void>((res) => setTimeout(() => (got.push(r), res()), 300)) });
+    expect(got).toHaveLength(2);
+    expect(c.counters.requests).toBe(1);
+  });
+
   it('does not retry when onRecord throws: the caller gets its own error', async () => {
     api = blobHandler(recs);
     const boom = new Error('output full');

@@ -24,9 +24,13 @@ export interface ApiTimeouts {
   /** Subscription and content-list calls: time to headers / body idle, ms (default 60 s each). */
   listHeadersMs: number;
   listBodyIdleMs: number;
+  /** Whole listing page or subscription call, request to last byte, per attempt (default 5 min). */
+  listTotalMs: number;
   /** Blob downloads: longer, blobs can be large and slow to start (default 120 s each). */
   blobHeadersMs: number;
   blobBodyIdleMs: number;
+  /** Whole blob download, request to last byte, per attempt (default 30 min). */
+  blobTotalMs: number;
 }
 
 export interface ManagementApiOptions {
@@ -73,8 +77,10 @@ const DEFAULT_TIMEOUTS: Readonly<ApiTimeouts> = Object.freeze({
   loginMs: 30_000,
   listHeadersMs: 60_000,
   listBodyIdleMs: 60_000,
+  listTotalMs: 5 * 60_000,
   blobHeadersMs: 120_000,
   blobBodyIdleMs: 120_000,
+  blobTotalMs: 30 * 60_000,
 });
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -109,8 +115,8 @@ class ManagementApiClient implements ManagementApi {
     this.tenantId = o.tenantId;
     this.#logger = o.logger ?? NOOP_LOGGER;
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...o.timeouts };
-    this.#list = { headersMs: this.#timeouts.listHeadersMs, bodyIdleMs: this.#timeouts.listBodyIdleMs };
-    this.#blob = { headersMs: this.#timeouts.blobHeadersMs, bodyIdleMs: this.#timeouts.blobBodyIdleMs };
+    this.#list = { headersMs: this.#timeouts.listHeadersMs, bodyIdleMs: this.#timeouts.listBodyIdleMs, totalMs: this.#timeouts.listTotalMs, totalKey: 'request_deadline' };
+    this.#blob = { headersMs: this.#timeouts.blobHeadersMs, bodyIdleMs: this.#timeouts.blobBodyIdleMs, totalMs: this.#timeouts.blobTotalMs, totalKey: 'blob_deadline' };
     const ep = resolveEndpoints({ cloud: o.cloud, loginUrl: o.loginUrl, apiUrl: o.apiUrl, scope: o.scope });
     this.#publisherId = o.publisherId ?? o.tenantId;
     this.#guard = new UrlGuard(ep.apiUrl, this.#publisherId);
@@ -277,7 +283,7 @@ class ManagementApiClient implements ManagementApi {
         // Blobs are JSON and compress ~10x; lists are small enough not to bother.
         acceptGzip: true,
         notFoundHint: 'the content blob does not exist (HTTP 404): counted as lost',
-        onSuccess: async (res, _url, { last }) => {
+        onSuccess: async (res, _url, { last, deadline }) => {
           const splitter = new JsonArraySplitter({ maxRecordBytes: this.#o.maxRecordBytes });
           // On the last attempt the body is kept as it streams (chunks are not reused), so a body
           // that fails the same way every time can be set aside byte for byte.
@@ -306,7 +312,16 @@ class ManagementApiClient implements ManagementApi {
                 keep(chunk);
                 for (const rec of splitter.push(chunk)) {
                   try {
-                    await options.onRecord(rec);
+                    const wait = options.onRecord(rec);
+                    if (wait !== undefined) {
+                      // Outputs pushing back: their time does not count against blob_deadline.
+                      deadline?.pause();
+                      try {
+                        await wait;
+                      } finally {
+                        deadline?.resume();
+                      }
+                    }
                   } catch (e) {
                     throw new CallerError(e);
                   }

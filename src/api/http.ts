@@ -20,10 +20,58 @@ export interface RequestTimeouts {
   headersMs: number;
   /** Longest silence between body chunks, ms. */
   bodyIdleMs: number;
+  /**
+   * Whole attempt, request to last byte of the body, ms. The idle timeout alone never ends a body
+   * that trickles (a byte now and then); this does.
+   */
+  totalMs?: number;
+  /** Config key of totalMs, for the message. */
+  totalKey?: string;
 }
 
 /** 6 attempts, back-off from 1 s to 60 s, Retry-After honoured up to 5 min. */
 export const DEFAULT_RETRY: Readonly<RetryPolicy> = API_RETRY;
+
+/** Stops the clock of an attempt's deadline while the caller, not the server, is slow. */
+export interface DeadlinePause {
+  pause(): void;
+  resume(): void;
+}
+
+/** The total deadline of one attempt: a timer that can be paused. */
+class AttemptDeadline implements DeadlinePause {
+  readonly #controller = new AbortController();
+  #remaining: number;
+  #since = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    this.#remaining = ms;
+    this.resume();
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  pause(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#remaining -= Date.now() - this.#since;
+  }
+
+  resume(): void {
+    if (this.#timer !== undefined || this.#controller.signal.aborted) return;
+    this.#since = Date.now();
+    this.#timer = setTimeout(() => this.#controller.abort(), Math.max(0, this.#remaining));
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
 
 /** Wraps an error thrown by the caller's callback so the retry loop passes it through untouched. */
 export class CallerError {
@@ -45,9 +93,10 @@ export interface Exchange<T> {
   notFoundHint?: string;
   /**
    * Reads a 2xx response. Throw a retryable ApiError for a bad body; wrap caller errors in
-   * CallerError. `last` is true on the last attempt the retry policy allows.
+   * CallerError. `last` is true on the last attempt the retry policy allows. Pause `deadline` while
+   * waiting for the caller (back-pressure is not the server's slowness).
    */
-  onSuccess: (res: Dispatcher.ResponseData, url: string, attempt: { last: boolean }) => Promise<T>;
+  onSuccess: (res: Dispatcher.ResponseData, url: string, attempt: { last: boolean; deadline?: DeadlinePause }) => Promise<T>;
 }
 
 interface Failure {
@@ -103,6 +152,9 @@ export class HttpCore {
     for (let attempt = 1; ; attempt++) {
       x.signal?.throwIfAborted();
       let failure: Failure;
+      // Per attempt: aborts the request and its body (undici destroys the stream) at the deadline.
+      const deadline = x.timeouts.totalMs === undefined ? undefined : new AttemptDeadline(x.timeouts.totalMs);
+      const signal = deadline === undefined ? x.signal : x.signal === undefined ? deadline.signal : AbortSignal.any([x.signal, deadline.signal]);
       try {
         // A token must outlive the wait for headers: the server checks it when the request arrives.
         const token = await tokens.getToken({ minValidityMs: x.timeouts.headersMs + 30_000 });
@@ -120,10 +172,10 @@ export class HttpCore {
           body: x.method === 'POST' ? '' : undefined,
           headersTimeout: x.timeouts.headersMs,
           bodyTimeout: x.timeouts.bodyIdleMs,
-          signal: x.signal,
+          signal,
         });
         this.#noteDate(res.headers['date']);
-        if (res.statusCode >= 200 && res.statusCode < 300) return await x.onSuccess(res, x.url, { last: attempt >= retry.maxAttempts });
+        if (res.statusCode >= 200 && res.statusCode < 300) return await x.onSuccess(res, x.url, { last: attempt >= retry.maxAttempts, deadline });
         failure = await this.#failureFromResponse(res, x, attempt);
         if (res.statusCode === 401 && !refreshed) {
           // Once per request: a token from before admin consent lacks the roles a new one carries.
@@ -135,12 +187,16 @@ export class HttpCore {
       } catch (e) {
         if (e instanceof CallerError) throw e.error;
         if (x.signal?.aborted) throw x.signal.reason;
-        if (e instanceof O365AuditError) {
+        if (deadline?.signal.aborted) {
+          failure = { error: this.#deadlineError(e, x), throttled: false };
+        } else if (e instanceof O365AuditError) {
           if (!(e instanceof ApiError) && !e.retryable) throw e; // auth/config errors that need the user
           failure = { error: e, throttled: false };
         } else {
           failure = { error: this.#networkError(e, x), throttled: false };
         }
+      } finally {
+        deadline?.clear();
       }
       if (failure.throttled) counters.throttled++;
       if (!failure.error.retryable || attempt >= retry.maxAttempts) {
@@ -198,6 +254,16 @@ export class HttpCore {
       context: { tenantId: this.#o.tenantId, url: urlForLog(x.url), contentType: x.contentType, attempts: attempt },
     });
     return { error, throttled, retryAfterMs: parseRetryAfter(res.headers['retry-after'], this.#o.now()) };
+  }
+
+  #deadlineError(e: unknown, x: Exchange<unknown>): ApiError {
+    const secs = Math.round((x.timeouts.totalMs ?? 0) / 1000);
+    return new ApiError(
+      `${x.what}${x.contentType ? ` (${x.contentType})` : ''} did not finish within ${x.timeouts.totalKey ?? 'its deadline'} (${secs}s): the response kept coming too slowly; trying again`,
+      undefined,
+      undefined,
+      { retryable: true, cause: e, context: { tenantId: this.#o.tenantId, url: urlForLog(x.url), contentType: x.contentType, deadlineMs: x.timeouts.totalMs } },
+    );
   }
 
   #networkError(e: unknown, x: Exchange<unknown>): ApiError {

@@ -24,13 +24,16 @@ export function managementApiOptions(tenant: TenantConfig, config: AppConfig, lo
     ...(tenant.proxy !== undefined ? { proxyUrl: tenant.proxy } : {}),
     ...(tenant.ca !== undefined ? { caCerts: [tenant.ca] } : {}),
     // request_timeout / blob_timeout bound both the wait for response headers and any silence
-    // while a body streams: a slow but moving blob is never cut off.
+    // while a body streams; request_deadline / blob_deadline bound the whole of one attempt, so a
+    // body that trickles (never silent long enough) still ends.
     timeouts: {
       loginMs: config.requestTimeoutMs,
       listHeadersMs: config.requestTimeoutMs,
       listBodyIdleMs: config.requestTimeoutMs,
+      listTotalMs: config.requestDeadlineMs,
       blobHeadersMs: config.blobTimeoutMs,
       blobBodyIdleMs: config.blobTimeoutMs,
+      blobTotalMs: config.blobDeadlineMs,
     },
     retry: { ...config.retry },
     maxRecordBytes: config.maxRecordBytes,

@@ -26,7 +26,7 @@ const RULES = [
   '`tenant_id` and `client_id` are GUIDs and differ; the same GUID used as a tenant id in one entry and a client id in another is reported as a swap.',
   'A tenant is listed once.',
   '`output` and `outputs` are mutually exclusive; `output` becomes a one-item `outputs` list. A `file` output needs `path`; at most one `stdout` output.',
-  '`interval` 1s–24h, `initial_interval` ≤ 7d, `window` 1m–24h, `lookback` ≤ 7d, `request_timeout` 1s–1h, `blob_timeout` 1s–6h, `commit_interval` 1s–1h, `retry.base_delay` ≤ `retry.max_delay`.',
+  '`interval` 1s–24h, `initial_interval` ≤ 7d, `window` 1m–24h, `lookback` ≤ 7d, `request_timeout` 1s–1h, `blob_timeout` 1s–6h, `request_deadline` 1s–6h, `blob_deadline` 1s–24h, `commit_interval` 1s–1h, `retry.base_delay` ≤ `retry.max_delay`.',
   'A `${VAR}` whose variable is unset is an error naming the key that uses it.',
 ];
 

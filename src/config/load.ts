@@ -192,6 +192,8 @@ function normalise(raw: RawConfig, baseDir: string, files: FileReader, file: str
     requestTimeoutMs: ms(raw.request_timeout, 'request_timeout'),
     blobTimeoutMs: ms(raw.blob_timeout, 'blob_timeout'),
     maxRecordBytes: raw.max_record_bytes ?? schemaDefault<number>('max_record_bytes'),
+    requestDeadlineMs: ms(raw.request_deadline, 'request_deadline'),
+    blobDeadlineMs: ms(raw.blob_deadline, 'blob_deadline'),
     commitIntervalMs: ms(raw.commit_interval, 'commit_interval'),
     retry: {
       maxAttempts: raw.retry?.max_attempts ?? schemaDefault<number>('retry.max_attempts'),

@@ -61,6 +61,10 @@ export interface AppConfig {
   blobTimeoutMs: number;
   /** Largest record accepted from a blob, bytes; a longer one goes to the quarantine. */
   maxRecordBytes: number;
+  /** Total time per attempt of a listing page / subscription call, ms. */
+  requestDeadlineMs: number;
+  /** Total time per attempt of a blob download, ms. */
+  blobDeadlineMs: number;
   commitIntervalMs: number;
   retry: RetrySettings;
   logLevel: LogLevel;

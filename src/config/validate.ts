@@ -132,6 +132,8 @@ const DURATION_BOUNDS: Array<[key: string, min: number, max: number, why: string
   ['lookback', 0, 7 * 86_400_000, 'at most 7d'],
   ['request_timeout', 1_000, 3_600_000, 'between 1s and 1h'],
   ['blob_timeout', 1_000, 6 * 3_600_000, 'between 1s and 6h'],
+  ['request_deadline', 1_000, 6 * 3_600_000, 'between 1s and 6h'],
+  ['blob_deadline', 1_000, 24 * 3_600_000, 'between 1s and 24h'],
   ['commit_interval', 1_000, 3_600_000, 'between 1s and 1h'],
 ];
 

@@ -206,6 +206,14 @@ export interface O365AuditConfigFile {
    */
   blob_timeout?: string;
   /**
+   * Total time one listing page (or subscription call) may take, from sending the request to the last byte of its body, per attempt. A body that keeps trickling (a byte now and then, never silent for `request_timeout`) is cut off at this point and the call is retried; without it a `--once` run could wait forever.
+   */
+  request_deadline?: string;
+  /**
+   * Total time one blob download may take, from sending the request to the last byte, per attempt. Generous by default (a slow but moving download of a large blob must finish); it only ends bodies that trickle forever. When it passes, the download is retried like a cut-off one.
+   */
+  blob_deadline?: string;
+  /**
    * How often progress inside a window is committed (flush outputs, then write checkpoints). Commits also happen at every window end and on shutdown.
    */
   commit_interval?: string;

@@ -9548,6 +9548,16 @@ export const configSchema: SchemaObject = {
       "$ref": "#/definitions/duration",
       "default": "5m"
     },
+    "request_deadline": {
+      "description": "Total time one listing page (or subscription call) may take, from sending the request to the last byte of its body, per attempt. A body that keeps trickling (a byte now and then, never silent for `request_timeout`) is cut off at this point and the call is retried; without it a `--once` run could wait forever.",
+      "$ref": "#/definitions/duration",
+      "default": "5m"
+    },
+    "blob_deadline": {
+      "description": "Total time one blob download may take, from sending the request to the last byte, per attempt. Generous by default (a slow but moving download of a large blob must finish); it only ends bodies that trickle forever. When it passes, the download is retried like a cut-off one.",
+      "$ref": "#/definitions/duration",
+      "default": "30m"
+    },
     "commit_interval": {
       "description": "How often progress inside a window is committed (flush outputs, then write checkpoints). Commits also happen at every window end and on shutdown.",
       "$ref": "#/definitions/duration",

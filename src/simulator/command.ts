@@ -23,6 +23,7 @@ const FAULT_NAMES = [
   'foreignNextPage',
   'missingSubscription',
   'dateSkew',
+  'trickleBody',
 ] as const;
 
 /** `throttle403=0.05,cutBody=0.1,shortTokens=5,lateListed,dateSkew=-600` (a bare name means rate 1 / on). */
@@ -38,6 +39,13 @@ export function parseFaults(spec: string): FaultOptions {
       const secs = Number(value);
       if (value === undefined || !Number.isFinite(secs)) throw new InvalidArgumentError(`fault dateSkew needs signed seconds (e.g. dateSkew=-600), got "${value ?? ''}"`);
       out[name] = secs * 1000;
+      continue;
+    }
+    if (name === 'trickleBody') {
+      // A share of listing pages and blobs sent one byte a second: trickleBody=0.2.
+      const rate = value === undefined ? 1 : Number(value);
+      if (!Number.isFinite(rate) || rate < 0 || rate > 1) throw new InvalidArgumentError(`fault trickleBody needs a rate between 0 and 1, got "${value ?? ''}"`);
+      (out as Record<string, unknown>)[name] = { rate };
       continue;
     }
     const n = value === undefined ? (name === 'shortTokens' ? 5 : 1) : Number(value);

@@ -70,6 +70,24 @@ describe('transient faults', () => {
     expect(JSON.parse(u.text).error.code).toBe('AF50006');
   });
 
+  it('trickleBody sends listing pages and blobs one byte at a time, on every attempt', async () => {
+    const { sim, c, token, list } = await boot({ blobsPerContentType: 1, recordsPerBlob: 1, recordSizeTarget: 200, faults: { trickleBody: { intervalMs: 2 } } });
+    const d = (await list())[0] as Desc;
+    const t0 = Date.now();
+    const blob = await c.get(d.contentUri, token);
+    const ms = Date.now() - t0;
+    expect(JSON.parse(blob.text)).toHaveLength(1);
+    // One byte per 2 ms (timers take at least that): the body took at least its length in ms.
+    expect(ms).toBeGreaterThanOrEqual(Buffer.byteLength(blob.text));
+    expect(sim.stats().trickledBytes).toBeGreaterThan(Buffer.byteLength(blob.text));
+    sim.setFaults({ trickleBody: { intervalMs: 2, listings: false } });
+    const before = sim.stats().trickledBytes;
+    await list();
+    expect(sim.stats().trickledBytes).toBe(before);
+    await c.get(d.contentUri, token);
+    expect(sim.stats().trickledBytes).toBe(before + Buffer.byteLength(blob.text));
+  });
+
   it('cutBody sends part of a blob then drops the connection; the retry gets it whole', async () => {
     const { sim, c, token, list } = await boot({ recordsPerBlob: 200, faults: { cutBody: { rate: 1, count: 1 } } });
     const d = (await list())[0] as Desc;

@@ -125,6 +125,16 @@ export class FaultState {
     return unit(hash(this.seed, ++this.responses, 0xda7e)) < rate ? ms : 0;
   }
 
+  /** Interval between bytes when the body for `key` (a listing page or a blob) trickles, else undefined. */
+  trickleMs(key: string, kind: 'listings' | 'blobs'): number | undefined {
+    const t = this.opts.trickleBody;
+    if (t === undefined || t[kind] === false) return undefined;
+    const rate = t.rate ?? 1;
+    // Per URL, not per attempt: the same body trickles on every retry.
+    if (rate < 1 && unit(hash(this.seed, hashStr(key), 0x7a1c)) >= rate) return undefined;
+    return t.intervalMs ?? 1000;
+  }
+
   tokenLifetime(defaultSeconds: number): number {
     const st = this.opts.shortTokens;
     if (st === undefined || st === false) return defaultSeconds;

@@ -36,8 +36,52 @@ export function mainHandler(ctx: SimContext) {
   };
 }
 
+/**
+ * Makes `res` send its body one byte every `intervalMs` (the trickleBody fault): writes are queued
+ * and pumped by a timer, which stops when the client goes away.
+ */
+function trickle(ctx: SimContext, res: ServerResponse, intervalMs: number): void {
+  const queue: Buffer[] = [];
+  let ended = false;
+  let timer: NodeJS.Timeout | undefined;
+  const write = res.write.bind(res) as (b: Buffer) => boolean;
+  const end = res.end.bind(res) as () => void;
+  const pump = () => {
+    if (res.destroyed) return;
+    const head = queue[0];
+    if (head === undefined) {
+      timer = undefined;
+      if (ended) end();
+      return;
+    }
+    write(head.subarray(0, 1));
+    ctx.stats.raw.trickledBytes++;
+    if (head.length > 1) queue[0] = head.subarray(1);
+    else queue.shift();
+    timer = setTimeout(pump, intervalMs);
+  };
+  const enqueue = (chunk: unknown, enc?: unknown) => {
+    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
+      queue.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof enc === 'string' ? (enc as BufferEncoding) : 'utf8'));
+    }
+    if (timer === undefined) timer = setTimeout(pump, 0);
+  };
+  res.write = ((chunk: unknown, enc?: unknown) => {
+    enqueue(chunk, enc);
+    return true;
+  }) as typeof res.write;
+  res.end = ((chunk?: unknown, enc?: unknown) => {
+    ended = true;
+    enqueue(chunk, enc);
+    return res;
+  }) as typeof res.end;
+  res.on('close', () => clearTimeout(timer));
+}
+
 async function handleMain(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { path, query } = split(req.url ?? '/');
+  const trickleMs = ctx.faults.trickleMs(path + (query.get('nextPage') ?? '') + (query.get('startTime') ?? ''), path.includes('/audit/') ? 'blobs' : 'listings');
+  if (trickleMs !== undefined && (path.includes('/audit/') || path.endsWith('/subscriptions/content'))) trickle(ctx, res, trickleMs);
   const m = API_RE.exec(path);
   if (m === null) {
     if (await handleLogin(ctx, req, res, path)) return;

@@ -15,6 +15,7 @@ export class StatsRecorder {
     throttles: 0,
     serverErrors: 0,
     cutBodies: 0,
+    trickledBytes: 0,
     slowed: 0,
     foreignRequests: 0,
     foreignWithAuthorization: 0,

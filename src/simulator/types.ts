@@ -56,6 +56,12 @@ export interface FaultOptions {
    * (a poison blob) or one bad record in it. Read live: setFaults({ poison: [] }) heals them.
    */
   poison?: PoisonFault[];
+  /**
+   * Listing pages (`listings`) and blob bodies (`blobs`) that trickle: after the headers, one byte
+   * every `intervalMs` (default 1000), on every attempt. A share `rate` of them, chosen per URL
+   * (default 1 = all). Each byte comes sooner than any idle timeout, so only a total deadline ends it.
+   */
+  trickleBody?: { rate?: number; intervalMs?: number; listings?: boolean; blobs?: boolean };
 }
 
 /**
@@ -173,6 +179,8 @@ export interface SimStats {
   throttles: number;
   serverErrors: number;
   cutBodies: number;
+  /** Body bytes sent one at a time by the trickleBody fault. */
+  trickledBytes: number;
   slowed: number;
   foreignRequests: number;
   foreignWithAuthorization: number;
