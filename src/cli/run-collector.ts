@@ -9,6 +9,7 @@ import { buildCollectorOptions } from '../config/build.js';
 import type { AppConfig } from '../config/types.js';
 import { toCollectorLogger } from '../logging/logger.js';
 import { ConfigError } from '../errors.js';
+import { HealthEvents } from '../monitoring/health-events.js';
 import { instrumentOutputs, startMonitor, type Monitor } from '../monitoring/monitor.js';
 import { ProgressView } from './progress.js';
 import { summaryFields } from './summary.js';
@@ -46,10 +47,17 @@ export async function runCollector(config: AppConfig, o: RunCollectorOptions): P
   // Monitoring wraps the outputs before the collector sees them, so everything it counts is real.
   const outputs = config.metrics !== undefined ? instrumentOutputs(runtime.options.outputs) : undefined;
   const collector = createCollector(outputs ? { ...runtime.options, outputs } : runtime.options);
+  let health: HealthEvents | undefined;
+  if (config.healthEvents !== undefined) {
+    const names = config.healthEvents.outputs;
+    const targets = (outputs ?? runtime.options.outputs).filter((x) => names === undefined || names.includes(x.name));
+    health = new HealthEvents(collector, { outputs: targets, version: pkg.version, onWriteError: (err) => o.log.warn({ err }, 'a health event could not be written') });
+  }
   let monitor: Monitor | undefined;
   if (config.metrics !== undefined && outputs) {
     try {
-      monitor = await startMonitor(collector, outputs, { listen: config.metrics, version: pkg.version });
+      const counts = health ? () => health.counts() : undefined;
+      monitor = await startMonitor(collector, outputs, { listen: config.metrics, version: pkg.version, ...(counts ? { healthEvents: counts } : {}) });
     } catch (err) {
       await runtime.close();
       const e = err as NodeJS.ErrnoException;
