@@ -9,6 +9,7 @@
 // the records. They are notifications, not data: one written after the last commit of a run that
 // then crashes is not repeated (the next transition will be reported).
 
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Collector } from '../collector/collector.js';
 import type { LostBlob, LostSpan, StreamStats } from '../collector/types.js';
@@ -238,9 +239,11 @@ export class HealthEvents {
     const json = healthEventJson(e, { now: (this.o.now ?? Date.now)(), version: this.o.version, host: this.o.host ?? hostname() });
     const meta: RecordMeta = { tenantId: e.tenantId, contentType: HEALTH_DATASET, contentId: `health:${e.action}` };
     if (e.label !== undefined) meta.tenant = e.label;
+    // One id per event, the same in every output: a batch resent to Elasticsearch stays one document.
+    const id = randomUUID();
     for (const out of this.o.outputs) {
       try {
-        const r = out.write(json, meta);
+        const r = out.write(json, meta, id);
         if (r) r.catch((err: unknown) => this.o.onWriteError?.(err));
       } catch (err) {
         this.o.onWriteError?.(err);
