@@ -215,6 +215,18 @@ describe('JsonArraySplitter', () => {
     expect(rejected[0]!.bytes!.toString()).toBe(bad.replace(/ (?=")|(?<=") /g, ''));
   });
 
+  it('finds a raw control character of any value at any alignment, and none in valid multi-byte text', () => {
+    for (let c = 0; c < 0x20; c++) {
+      for (let pad = 0; pad < 8; pad++) {
+        const bad = Buffer.concat([Buffer.from(`{"Id":"x","v":"${'é'.repeat(pad)}`), Buffer.from([c]), Buffer.from('ü😀"}')]);
+        const rejected: RejectedRecord[] = [];
+        const recs = runSplitter([Buffer.concat([Buffer.from('['), bad, Buffer.from(',{"Id":"ok","v":"日本語 é ü ß 😀 \\u0001"}]')])], rejected);
+        expect(recs.map((r) => r.id), `byte ${c} after ${pad}`).toEqual(['ok']);
+        expect(rejected.map((r) => r.reason), `byte ${c} after ${pad}`).toEqual(['invalid_json']);
+      }
+    }
+  });
+
   it('rejects invalid UTF-8 byte-exact (not repaired) and delivers the rest', () => {
     const bad = Buffer.concat([Buffer.from('{"Id":"x","v":"caf'), Buffer.from([0xe9, 0xff]), Buffer.from('"}')]);
     const text = Buffer.concat([Buffer.from('[{"Id":"a"},'), bad, Buffer.from(',{"Id":"b"}]')]);
