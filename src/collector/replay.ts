@@ -72,6 +72,7 @@ export async function replayQuarantine(o: ReplayOptions): Promise<ReplayResult> 
   const states = new Map<string, StreamState>();
   for (const [key, cp] of committed.streams) states.set(key, new StreamState(cp.tenantId, cp.contentType, cp));
   const committer = new Committer(o.outputs, [...states.values()], o.state, o.logger, now);
+  for (const out of o.outputs) out.bindCommitRequest?.(() => committer.request());
   let finalError: unknown;
   try {
     for (const entry of waiting) {
