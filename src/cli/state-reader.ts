@@ -6,7 +6,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { validateCheckpoint } from '../state/checkpoint.js';
-import { streamKey, type StreamCheckpoint } from '../state/types.js';
+import { FileStateStore } from '../state/file-store.js';
+import { streamKey, type MissingStream, type StreamCheckpoint } from '../state/types.js';
 
 async function readJson(file: string): Promise<unknown> {
   try {
@@ -18,6 +19,18 @@ async function readJson(file: string): Promise<unknown> {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Streams the journal lists as committed whose checkpoint file is gone and not in its last commit. */
+export async function readMissing(dir: string): Promise<MissingStream[]> {
+  const journal = await readJson(join(dir, 'commit.json'));
+  if (!isObj(journal) || !Array.isArray(journal.known)) return [];
+  const present = new Set((await readCheckpoints(dir)).map((cp) => streamKey(cp.tenantId, cp.contentType)));
+  const store = new FileStateStore(dir);
+  return (journal.known as unknown[])
+    .filter((k): k is [string, string] => Array.isArray(k) && typeof k[0] === 'string' && typeof k[1] === 'string')
+    .filter(([t, c]) => !present.has(streamKey(t, c)))
+    .map(([tenantId, contentType]) => ({ tenantId, contentType, file: store.streamFile(tenantId, contentType) }));
+}
 
 export async function readCheckpoints(dir: string): Promise<StreamCheckpoint[]> {
   const found = new Map<string, { seq: number; cp: StreamCheckpoint }>();

@@ -11,6 +11,7 @@ import { MemoryQuarantine } from '../state/quarantine.js';
 import { streamKey } from '../state/types.js';
 import { TenantClock } from './clock.js';
 import { Committer } from './committer.js';
+import { missingCheckpointError } from './missing-checkpoint.js';
 import { Semaphore } from './semaphore.js';
 import { pause as sleep } from '../shared/sleep.js';
 import { StreamState } from './stream-state.js';
@@ -128,6 +129,10 @@ class CollectorImpl extends EventEmitter implements Collector {
     }
 
     const quarantine = options.quarantine ?? new MemoryQuarantine();
+    for (const r of committed.restored ?? []) {
+      logger.warn({ tenant: r.tenantId, contentType: r.contentType, file: r.file }, 'stream checkpoint file was missing; restored from the last commit in the journal (commit.json)');
+    }
+    const missing = new Map((committed.missing ?? []).map((m) => [streamKey(m.tenantId, m.contentType), m]));
     let committer!: Committer;
     const tenants: TenantRun[] = options.tenants.map((tenant) => {
       const clock = options.now ?? Date.now;
@@ -155,16 +160,21 @@ class CollectorImpl extends EventEmitter implements Collector {
       };
       const now = clock();
       for (const ct of tenant.contentTypes) {
-        const cp = committed.streams.get(streamKey(tenant.tenantId, ct));
+        const key = streamKey(tenant.tenantId, ct);
+        const cp = committed.streams.get(key);
+        const gone = missing.get(key);
         const st = new StreamState(tenant.tenantId, ct, cp ?? { cursor: initialCursor(now, tenant.settings) });
-        streams.push(new Stream(st, host));
+        const stream = new Stream(st, host);
+        if (gone !== undefined) stream.refuse(missingCheckpointError(gone));
+        streams.push(stream);
       }
       return { tenant, clock, time, streams, keeper, counters0: { ...tenant.api.counters } };
     });
     const allStreams = tenants.flatMap((t) => t.streams);
     committer = new Committer(
       outputs,
-      allStreams.map((s) => s.state),
+      // A refused stream commits nothing: its checkpoint must stay missing until the user decides.
+      allStreams.filter((s) => s.refused === undefined).map((s) => s.state),
       state,
       logger,
       options.now ?? Date.now,
@@ -231,12 +241,12 @@ class CollectorImpl extends EventEmitter implements Collector {
     if (once) {
       const now = t.clock(); // --once catches up to the start of the run
       await t.keeper.ensure(signal);
-      await Promise.all(t.streams.map((s) => s.round(now, signal)));
+      await Promise.all(t.streams.filter((s) => s.refused === undefined).map((s) => s.round(now, signal)));
       return;
     }
     // Each stream polls on its own, so one in a long retry never delays its siblings.
     await Promise.all(
-      t.streams.map(async (s) => {
+      t.streams.filter((s) => s.refused === undefined).map(async (s) => {
         while (!signal.aborted) {
           await t.keeper.ensure(signal);
           if (signal.aborted) break;

@@ -10,6 +10,7 @@ import type { Quarantine } from '../state/quarantine.js';
 import type { Semaphore } from './semaphore.js';
 import type { StreamState } from './stream-state.js';
 import type { LostBlob, LostSpan, Logger, StreamSettings, StreamStats } from './types.js';
+import { missingCheckpointHint } from './missing-checkpoint.js';
 import { ClockSkewError, SKEW_TOLERANCE_MS, formatSkew, type ClockView } from './clock.js';
 import { listingFloor, planWindow } from './windows.js';
 import { sleep } from '../shared/sleep.js';
@@ -64,6 +65,8 @@ export class Stream {
   readonly stats: StreamStats;
   /** Lost spans in this run (the summary counts them). */
   lostSpans = 0;
+  /** Set when the stream must not run at all (its checkpoint is missing); never committed. */
+  refused: unknown;
   private readonly log: Record<string, string>;
 
   constructor(
@@ -173,6 +176,14 @@ export class Stream {
       );
     }
     this.reportLostSpan(this.state.cursor, Math.max(this.state.cursor, listingFloor(time.now)));
+  }
+
+  /** Marks the stream as not to be run this time, with the reason in its stats and the log. */
+  refuse(err: unknown): void {
+    this.refused = err;
+    this.stats.error = errorInfo(err, missingCheckpointHint(this.state));
+    this.host.logger.error({ ...this.log, err: this.stats.error }, 'stream refused: its checkpoint is missing');
+    this.host.onError(this.stats);
   }
 
   fail(err: unknown, hint?: string): void {

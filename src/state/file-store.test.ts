@@ -141,3 +141,42 @@ describe('FileStateStore', () => {
     await s3.close();
   });
 });
+
+describe('FileStateStore: a deleted stream checkpoint', () => {
+  it('is reported as missing (file, tenant, content type) when the journal lists it but its last commit does not hold it', async () => {
+    const s = await reopen();
+    await s.commit([cp('Audit.Exchange', 1), cp('DLP.All', 1)], {});
+    await s.commit([cp('Audit.Exchange', 2)], {}); // the last commit holds Audit.Exchange only
+    await s.close();
+    await rm(join(dir, 'tenant-a', 'DLP.All.json'));
+    const s2 = new FileStateStore(dir);
+    const loaded = await s2.load();
+    expect(loaded.streams.has(streamKey('tenant-a', 'DLP.All'))).toBe(false);
+    expect(loaded.missing).toEqual([{ tenantId: 'tenant-a', contentType: 'DLP.All', file: join(dir, 'tenant-a', 'DLP.All.json') }]);
+    // A later commit of other streams keeps it listed: it stays missing until forgotten on purpose.
+    await s2.commit([cp('Audit.Exchange', 3)], {});
+    await s2.close();
+    const s3 = new FileStateStore(dir);
+    expect((await s3.load()).missing).toHaveLength(1);
+    await s3.forget([{ tenantId: 'tenant-a', contentType: 'DLP.All' }]);
+    await s3.close();
+    const s4 = new FileStateStore(dir);
+    expect((await s4.load()).missing).toBeUndefined();
+    await s4.close();
+  });
+
+  it('is restored from the journal when its last commit holds it', async () => {
+    const s = await reopen();
+    await s.commit([cp('Audit.Exchange', 1), cp('DLP.All', 1)], {});
+    await s.commit([cp('DLP.All', 7, ['d'])], {});
+    await s.close();
+    await rm(join(dir, 'tenant-a', 'DLP.All.json'));
+    const s2 = new FileStateStore(dir);
+    const loaded = await s2.load();
+    expect(loaded.missing).toBeUndefined();
+    expect(loaded.restored).toEqual([{ tenantId: 'tenant-a', contentType: 'DLP.All', file: join(dir, 'tenant-a', 'DLP.All.json') }]);
+    expect(loaded.streams.get(streamKey('tenant-a', 'DLP.All'))).toEqual(cp('DLP.All', 7, ['d']));
+    expect(JSON.parse(await readFile(join(dir, 'tenant-a', 'DLP.All.json'), 'utf8')).checkpoint.cursor).toBe(7);
+    await s2.close();
+  });
+});

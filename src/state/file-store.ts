@@ -3,13 +3,13 @@
 // (<dir>/commit.json, the commit point), then is applied to those files; load() replays a journal
 // newer than the applied files, so a crash at any step leaves the old or the new set, never a mix.
 
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { writeFileAtomic, fsyncDir } from './atomic-file.js';
 import { validateCheckpoint } from './checkpoint.js';
 import { acquireLock, releaseLock, type LockOwner } from './lock-file.js';
-import { streamKey, type CommittedState, type StateStore, type StreamCheckpoint } from './types.js';
+import { streamKey, type CommittedState, type MissingStream, type StateStore, type StreamCheckpoint } from './types.js';
 
 type Positions = Record<string, Record<string, unknown>>;
 
@@ -19,6 +19,12 @@ interface Journal {
   seq: number;
   streams: StreamCheckpoint[];
   outputs: Positions;
+  /**
+   * Every stream committed so far, [tenantId, contentType]: a stream file that disappears is then
+   * noticed (and restored from `streams` when this commit holds it), never silently started over.
+   * Absent in journals written before it existed.
+   */
+  known?: Array<[string, string]>;
 }
 
 /** Points at which a test may simulate a crash (the hook throws). */
@@ -49,6 +55,8 @@ export class FileStateStore implements StateStore {
   /** A journal whose application failed: it is applied again before the next commit overwrites it. */
   private unapplied: Journal | undefined;
   private outputs: Positions = {};
+  /** Every stream committed so far (see Journal.known). */
+  private known = new Map<string, [string, string]>();
   private readonly lockPath: string;
 
   constructor(
@@ -101,7 +109,51 @@ export class FileStateStore implements StateStore {
     } else if (journal) {
       this.seq = Math.max(this.seq, journal.seq);
     }
-    return { streams, outputs: structuredClone(this.outputs) };
+    const { missing, restored } = await this.checkKnown(streams, journal);
+    const out: CommittedState = { streams, outputs: structuredClone(this.outputs) };
+    if (missing.length > 0) out.missing = missing;
+    if (restored.length > 0) out.restored = restored;
+    return out;
+  }
+
+  /**
+   * Streams the journal knows whose file is gone: restored from the journal when its last commit
+   * holds them (that copy is the last committed one), reported as missing otherwise.
+   */
+  private async checkKnown(streams: Map<string, StreamCheckpoint>, journal: Journal | undefined): Promise<{ missing: MissingStream[]; restored: MissingStream[] }> {
+    this.known = new Map();
+    for (const [t, c] of journal?.known ?? []) this.known.set(streamKey(t, c), [t, c]);
+    for (const cp of streams.values()) this.known.set(streamKey(cp.tenantId, cp.contentType), [cp.tenantId, cp.contentType]);
+    const missing: MissingStream[] = [];
+    const restored: MissingStream[] = [];
+    for (const [key, [tenantId, contentType]] of this.known) {
+      if (streams.has(key)) continue;
+      const file = this.streamFile(tenantId, contentType);
+      const copy = journal?.streams.find((cp) => streamKey(cp.tenantId, cp.contentType) === key);
+      if (copy === undefined || journal === undefined) {
+        missing.push({ tenantId, contentType, file });
+        continue;
+      }
+      try {
+        await mkdir(join(this.dir, segment(tenantId)), { recursive: true });
+        await writeFileAtomic(file, JSON.stringify({ format: STREAM_FORMAT, version: 1, seq: journal.seq, checkpoint: copy }));
+      } catch (cause) {
+        throw new StateError(`Cannot restore the missing stream checkpoint ${file} from the journal ${this.journalPath}`, { context: { file }, cause });
+      }
+      streams.set(key, copy);
+      restored.push({ tenantId, contentType, file });
+    }
+    return { missing, restored };
+  }
+
+  /**
+   * Forgets streams on purpose (`o365-audit state --forget`): their checkpoints are no longer
+   * expected, so their next run starts over from initial_interval. Committed like any commit.
+   */
+  async forget(keys: Array<{ tenantId: string; contentType: string }>): Promise<void> {
+    for (const k of keys) this.known.delete(streamKey(k.tenantId, k.contentType));
+    await this.commit([], {});
+    for (const k of keys) await rm(this.streamFile(k.tenantId, k.contentType), { force: true });
   }
 
   async commit(changed: StreamCheckpoint[], outputs: Positions): Promise<void> {
@@ -116,7 +168,10 @@ export class FileStateStore implements StateStore {
       seq: this.seq + 1,
       streams: changed,
       outputs: { ...this.outputs, ...outputs },
+      known: [],
     };
+    for (const cp of changed) this.known.set(streamKey(cp.tenantId, cp.contentType), [cp.tenantId, cp.contentType]);
+    journal.known = [...this.known.values()];
     this.options.faultHook?.('journal');
     try {
       await writeFileAtomic(this.journalPath, JSON.stringify(journal));
@@ -189,6 +244,9 @@ export class FileStateStore implements StateStore {
       throw this.corrupt(this.journalPath, 'not a commit journal of version 1');
     }
     for (const cp of j.streams) validateCheckpoint(cp, this.journalPath);
+    if (j.known !== undefined && !(Array.isArray(j.known) && j.known.every((k) => Array.isArray(k) && k.length === 2 && typeof k[0] === 'string' && typeof k[1] === 'string'))) {
+      throw this.corrupt(this.journalPath, 'its list of known streams is not [tenantId, contentType] pairs');
+    }
     return j as unknown as Journal;
   }
 

@@ -38,6 +38,16 @@ export interface CommittedState {
   streams: Map<string, StreamCheckpoint>;
   /** output name -> position stored at the last commit. */
   outputs: Record<string, Record<string, unknown>>;
+  /** Streams the journal says were committed whose checkpoint file is gone (never started over silently). */
+  missing?: MissingStream[];
+  /** Streams whose missing file was rewritten from the journal's last commit. */
+  restored?: MissingStream[];
+}
+
+export interface MissingStream {
+  tenantId: string;
+  contentType: string;
+  file: string;
 }
 
 export interface StateStore {

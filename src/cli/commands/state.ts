@@ -6,9 +6,11 @@ import { CLOCK_SKEW_HINT, formatSkew } from '../../collector/clock.js';
 import { formatDuration } from '../../shared/duration.js';
 import { scrub } from '../../logging/redact.js';
 import { loadContext } from '../context.js';
-import { CliExit, EXIT_FAILURES } from '../exit-codes.js';
-import { readCheckpoints } from '../state-reader.js';
+import { CliExit, EXIT_FAILURES, EXIT_USAGE } from '../exit-codes.js';
+import { missingCheckpointHint } from '../../collector/missing-checkpoint.js';
+import { FileStateStore } from '../../state/file-store.js';
 import { FileQuarantine, quarantineDir, type QuarantineEntry } from '../../state/quarantine.js';
+import { readCheckpoints, readMissing } from '../state-reader.js';
 
 export interface StateRow {
   tenantId: string;
@@ -32,14 +34,18 @@ export function stateCommand(): Command {
     .description('show the committed checkpoints: cursor, lag behind now and totals per tenant and content type')
     .requiredOption('-c, --config <file>', 'config file (YAML or JSON)')
     .option('--json', 'print JSON instead of a table')
-    .action(async (flags: { config: string; json?: boolean }) => {
+    .option('--forget <tenant/contentType...>', 'forget these streams on purpose (a missing checkpoint): their next run starts over from initial_interval')
+    .action(async (flags: { config: string; json?: boolean; forget?: string[] }) => {
       // Reading checkpoints needs no credentials: work without the secrets' variables and files.
       const { config } = await loadContext(flags.config, 'silent', { withoutSecrets: true });
+      if (flags.forget !== undefined) return forget(config.stateDir, flags.forget);
       let cps;
       let pending: QuarantineEntry[];
+      let missing;
       try {
         cps = await readCheckpoints(config.stateDir);
         pending = (await new FileQuarantine(quarantineDir(config.stateDir)).list()).filter((e) => e.status === 'quarantined');
+        missing = await readMissing(config.stateDir);
       } catch (err) {
         throw new CliExit(EXIT_FAILURES, `o365-audit: ${scrub((err as Error).message)}`);
       }
@@ -66,8 +72,16 @@ export function stateCommand(): Command {
         })
         .sort((a, b) => `${a.label ?? a.tenantId}/${a.contentType}`.localeCompare(`${b.label ?? b.tenantId}/${b.contentType}`));
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ stateDir: config.stateDir, streams: rows, quarantine: { dir: quarantineDir(config.stateDir), pending: pending.length } }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ stateDir: config.stateDir, streams: rows, quarantine: { dir: quarantineDir(config.stateDir), pending: pending.length }, missing }, null, 2)}\n`,
+        );
+        if (missing.length > 0) throw new CliExit(EXIT_FAILURES);
         return;
+      }
+      if (missing.length > 0) {
+        for (const m of missing) {
+          process.stderr.write(`o365-audit: MISSING CHECKPOINT tenant ${m.tenantId}, content type ${m.contentType}: ${m.file} was committed but is gone; the collector refuses that stream\n  hint: ${missingCheckpointHint(m)}\n`);
+        }
       }
       if (rows.length === 0) {
         process.stdout.write(`No checkpoints in ${config.stateDir} yet (nothing collected).\n`);
@@ -79,7 +93,27 @@ export function stateCommand(): Command {
           `\n${pending.length} quarantined blob(s) wait for replay in ${quarantineDir(config.stateDir)} (run: o365-audit replay --config ${flags.config})\n`,
         );
       }
+      if (missing.length > 0) throw new CliExit(EXIT_FAILURES);
     });
+}
+
+async function forget(stateDir: string, specs: string[]): Promise<void> {
+  const keys = specs.map((spec) => {
+    const i = spec.indexOf('/');
+    if (i <= 0 || i === spec.length - 1) throw new CliExit(EXIT_USAGE, `o365-audit: --forget takes TENANT_ID/CONTENT_TYPE, got "${spec}"`);
+    return { tenantId: spec.slice(0, i), contentType: spec.slice(i + 1) };
+  });
+  // Takes the state lock like a collector: never while one runs on this state_dir.
+  const store = new FileStateStore(stateDir);
+  try {
+    await store.load();
+    await store.forget(keys);
+  } catch (err) {
+    throw new CliExit(EXIT_FAILURES, `o365-audit: ${scrub((err as Error).message)}`);
+  } finally {
+    await store.close().catch(() => {});
+  }
+  for (const k of keys) process.stdout.write(`Forgot ${k.tenantId} / ${k.contentType}: its next run starts over from initial_interval.\n`);
 }
 
 function renderTable(rows: StateRow[]): string {
