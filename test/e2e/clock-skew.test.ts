@@ -3,6 +3,7 @@
 // gone: every record arrives exactly once, nothing is declared lost, and the skew is reported in
 // the log, the run summary and `o365-audit state`.
 
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkExactlyOnce, readDelivered } from '../../src/cli/delivery-check.js';
@@ -128,5 +129,21 @@ describe('clock skew (end to end)', () => {
     expect(stderr).toMatch(/spans lost to expiry 0, blobs lost 0/);
     expect((await readDelivered(out)).lines).toBe(allGroundTruth(sim).size);
     expect(allGroundTruth(sim).size).toBeGreaterThan(allGroundTruth(sim, before).size); // blobs did appear during the run
+  }, 300_000);
+
+  it('first run with initial_interval 7d: no lost span, nothing at error level, every record once (no false alarm)', async () => {
+    // Blobs over the whole 7 days, the oldest just inside the collector's 5-minute safety margin.
+    sim = await startSimulator({ ...base, contentTypes: ['Audit.Exchange'], seed: 84, spanMs: 7 * DAY - 6 * MIN, blobsPerContentType: 40 });
+    const dir = tempDir();
+    const config = writeConfig(dir, sim, simTenants(sim).map((t) => ({ ...t, contentTypes: ['Audit.Exchange'] })));
+    writeFileSync(config, readFileSync(config, 'utf8').replace('initial_interval: 1d', 'initial_interval: 7d\nwindow: 24h'));
+    const out = join(dir, 'out.ndjson');
+    const before = sim.now();
+    const r = await runCli(['collect', '--config', config, '--once']);
+    expect(r.stderr).not.toMatch(/DATA LOST/);
+    expect(r.stderr).not.toMatch(/"level":50/);
+    expect(r.stderr).toMatch(/spans lost to expiry 0, blobs lost 0/);
+    expect(r.code, r.stderr).toBe(0);
+    await expectExactlyOnce(sim, out, before);
   }, 300_000);
 });
