@@ -163,7 +163,7 @@ class CollectorImpl extends EventEmitter implements Collector {
         const key = streamKey(tenant.tenantId, ct);
         const cp = committed.streams.get(key);
         const gone = missing.get(key);
-        const st = new StreamState(tenant.tenantId, ct, cp ?? { cursor: initialCursor(now, tenant.settings) });
+        const st = new StreamState(tenant.tenantId, ct, cp ?? { cursor: initialCursor(now, tenant.settings) }, state.ids(tenant.tenantId, ct));
         const stream = new Stream(st, host);
         if (gone !== undefined) stream.refuse(missingCheckpointError(gone));
         streams.push(stream);

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileOutput } from '../outputs/file/file-output.js';
-import { MemoryStateStore } from '../state/memory-store.js';
-import { streamKey, type CommittedState, type StateStore, type StreamCheckpoint } from '../state/types.js';
+import { MemoryStateStore, type MemoryCommittedState } from '../state/memory-store.js';
+import { streamKey, type StateStore, type StreamCheckpoint, type StreamIdBatch } from '../state/types.js';
 import { createCollector } from './collector.js';
 import { FakeManagementApi, apiError, makeRecords } from './testing/fake-api.js';
 import { HOUR, MIN, MemoryLogger, MemoryOutput, settings } from './testing/test-kit.js';
@@ -25,14 +25,19 @@ afterEach(async () => {
 });
 
 /** Wraps a store to record the order of commits relative to output flushes. */
-function recording(inner: StateStore, events: string[], commits: Array<{ changed: StreamCheckpoint[]; outputs: Record<string, Record<string, unknown>> }>): StateStore {
+function recording(
+  inner: StateStore,
+  events: string[],
+  commits: Array<{ changed: StreamCheckpoint[]; outputs: Record<string, Record<string, unknown>>; ids: StreamIdBatch[] }>,
+): StateStore {
   return {
     load: () => inner.load(),
     close: () => inner.close(),
-    async commit(changed, outputs) {
+    ids: (t, ct) => inner.ids(t, ct),
+    async commit(changed, outputs, ids = []) {
       events.push('commit');
-      commits.push({ changed: structuredClone(changed), outputs: structuredClone(outputs) });
-      await inner.commit(changed, outputs);
+      commits.push({ changed: structuredClone(changed), outputs: structuredClone(outputs), ids: structuredClone(ids) });
+      await inner.commit(changed, outputs, ids);
     },
   };
 }
@@ -43,7 +48,7 @@ describe('commit protocol', () => {
     // The blob takes >= 200 ms against a 10 ms commit interval, so mid-blob commits happen even on a loaded machine.
     api.addBlob('Audit.Exchange', { contentId: 'b1', contentCreated: T0 - 30 * MIN, records: makeRecords('r', 100) });
     const events: string[] = [];
-    const commits: Array<{ changed: StreamCheckpoint[]; outputs: Record<string, Record<string, unknown>> }> = [];
+    const commits: Array<{ changed: StreamCheckpoint[]; outputs: Record<string, Record<string, unknown>>; ids: StreamIdBatch[] }> = [];
     const a = new MemoryOutput('a');
     const b = new MemoryOutput('b');
     a.flushDelayMs = 3;
@@ -71,8 +76,8 @@ describe('commit protocol', () => {
     // The records counted in each commit's checkpoint are exactly those below its positions.
     let lastSeen = 0;
     for (const c of commits) {
-      const cp = c.changed[0];
-      if (cp) lastSeen = Object.keys(cp.seenIds).length;
+      // Each commit carries the Ids new since the previous one.
+      for (const b of c.ids) for (const [, list] of b.groups) lastSeen += list.length;
       expect(c.outputs.a).toEqual({ count: lastSeen });
       expect(c.outputs.b).toEqual({ count: lastSeen });
     }
@@ -130,13 +135,13 @@ describe('commit protocol', () => {
     void createCollector(opts(api1, store1, new FileOutput(file))).run({ once: true });
     await reachedPause;
     while (store1.commits < 2) await tick(5); // a commit lands while b1 is half delivered
-    const committed: CommittedState = store1.crash(); // kill -9: no further commit lands
+    const committed: MemoryCommittedState = store1.crash(); // kill -9: no further commit lands
     api1.freeze();
     pause?.();
     await tick(20);
     const cp = committed.streams.get(streamKey('t', 'Audit.Exchange'))!;
     expect(Object.keys(cp.doneBlobs)).toEqual([]);
-    expect(Object.keys(cp.seenIds)).toHaveLength(5);
+    expect([...committed.ids.get(streamKey('t', 'Audit.Exchange'))!.keys()]).toHaveLength(5);
 
     const api2 = new FakeManagementApi({ tenantId: 't', now: () => T0, subscriptions: { 'Audit.Exchange': 'enabled' } });
     api2.addBlob('Audit.Exchange', { contentId: 'b1', contentCreated: T0 - 30 * MIN, records: makeRecords('r', 10) });
@@ -165,7 +170,7 @@ describe('commit protocol', () => {
       api.recordHook = () => (Math.random() < 0.3 ? tick(1) : undefined);
       return { api, n };
     };
-    let committed: CommittedState | undefined;
+    let committed: MemoryCommittedState | undefined;
     let done = false;
     let crashes = 0;
     for (let attempt = 0; attempt < 12 && !done; attempt++) {

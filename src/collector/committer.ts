@@ -35,7 +35,7 @@ export class Committer {
 
   /**
    * Fire-and-forget commit (timer, window ends); failures are logged and retried later. After a
-   * slow commit (a catch-up whose checkpoints hold 100,000s of Ids, all re-written each time),
+   * slow commit (a slow disk, a busy machine),
    * requests are skipped until its cost is repaid ninefold, so commits take at most ~10% of the
    * time; a later timer tick or the final commit() picks up what a skipped request would have.
    */
@@ -87,10 +87,14 @@ export class Committer {
       });
       const posText = JSON.stringify(positions);
       if (snaps.length === 0 && posText === this.lastPositions && !this.forceNext) return;
-      await this.state.commit(snaps.map(toCheckpoint), positions);
+      await this.state.commit(
+        snaps.map(toCheckpoint),
+        positions,
+        snaps.map((s) => s.ids),
+      );
       this.lastPositions = posText;
       this.forceNext = false;
-      dirty.forEach((s, i) => s.committed(snaps[i]!.version));
+      dirty.forEach((s, i) => s.committed(snaps[i]!.version, snaps[i]!.idGenerations));
       this.commits++;
       if (this.lastError !== undefined) this.logger.info({}, 'commit succeeded again');
       this.lastError = undefined;

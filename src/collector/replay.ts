@@ -70,7 +70,7 @@ export async function replayQuarantine(o: ReplayOptions): Promise<ReplayResult> 
   }
   // Only streams with a committed checkpoint take part in commits: replay never invents a cursor.
   const states = new Map<string, StreamState>();
-  for (const [key, cp] of committed.streams) states.set(key, new StreamState(cp.tenantId, cp.contentType, cp));
+  for (const [key, cp] of committed.streams) states.set(key, new StreamState(cp.tenantId, cp.contentType, cp, o.state.ids(cp.tenantId, cp.contentType)));
   const committer = new Committer(o.outputs, [...states.values()], o.state, o.logger, now);
   for (const out of o.outputs) out.bindCommitRequest?.(() => committer.request());
   let finalError: unknown;
@@ -152,7 +152,7 @@ async function replayOne(
   const onRecord = async (rec: { raw: string; id: string | undefined }): Promise<void> => {
     const id = rec.id;
     if (id === undefined) return; // the client rejects these before they get here
-    if (before.has(id) || state?.seen.has(id) === true) {
+    if (before.has(id) || state?.hasId(id) === true) {
       duplicates++;
       return;
     }
@@ -166,7 +166,7 @@ async function replayOne(
     newIds.push(id);
     delivered++;
     if (state !== undefined) {
-      state.seen.set(id, d.contentCreated);
+      state.addId(id, d.contentCreated);
       state.totals.records++;
       state.version++;
     }

@@ -306,9 +306,7 @@ export class Stream {
 
   /** Ids already delivered from this blob (for replay to skip): a scan, but only for rare bad blobs. */
   private deliveredIds(d: ContentDescriptor): string[] {
-    const ids: string[] = [];
-    for (const [id, created] of this.state.seen) if (created === d.contentCreated) ids.push(id);
-    return ids;
+    return this.state.idsDeliveredAt(d.contentCreated);
   }
 
   /**
@@ -347,7 +345,7 @@ export class Stream {
 
   private async fetchOne(d: ContentDescriptor, signal: AbortSignal): Promise<void> {
     const { outputs } = this.host;
-    const { seen, totals } = this.state;
+    const { totals } = this.state;
     const state = this.state;
     const stats = this.stats;
     const created = d.contentCreated;
@@ -355,11 +353,12 @@ export class Stream {
     if (this.host.label !== undefined) meta.tenant = this.host.label;
     const single = outputs.length === 1 ? outputs[0] : undefined;
 
-    // Hot path: one Map lookup and the output writes; a promise only under back-pressure. The Id
-    // is recorded after the writes, so a throwing output never marks an undelivered record as seen.
+    // Hot path: a Map lookup, an index lookup and the output writes; a promise only under
+    // back-pressure. The Id is recorded after the writes, so a throwing output never marks an
+    // undelivered record as seen.
     const onRecord = (rec: RawRecord): void | Promise<void> => {
       const id = rec.id;
-      if (id !== undefined && seen.has(id)) {
+      if (id !== undefined && state.hasId(id)) {
         stats.duplicatesDropped++;
         totals.duplicatesDropped++;
         state.version++;
@@ -376,7 +375,7 @@ export class Stream {
         }
         if (waits) wait = Promise.all(waits).then(() => undefined);
       }
-      if (id !== undefined) seen.set(id, created);
+      if (id !== undefined) state.addId(id, created);
       stats.records++;
       stats.bytes! += rec.bytes ?? Buffer.byteLength(rec.raw);
       totals.records++;

@@ -3,16 +3,19 @@
 // wait), each carrying the last sealed batch (`through`); they queue here and are written, merged
 // in order, as soon as the contiguous acked prefix reaches them. A crash loses only the queue:
 // the state on disk never covers a batch that was not acked, so such a batch is fetched again.
+// Record Ids wait in the queue with their checkpoints; ids() answers from the queue and the index,
+// so a repeat arriving meanwhile is still recognised.
 
 import type { Logger } from '../collector/types.js';
 import { errorInfo } from '../collector/errors-info.js';
-import { streamKey, type CommittedState, type StateStore, type StreamCheckpoint } from '../state/types.js';
+import { streamKey, type CommittedState, type StateStore, type StreamCheckpoint, type StreamIdBatch, type StreamIds } from '../state/types.js';
 import type { BatchChannel } from './batch-channel.js';
 
 interface Pending {
   through: number;
   changed: Map<string, StreamCheckpoint>;
   outputs: Record<string, Record<string, unknown>>;
+  ids: StreamIdBatch[];
 }
 
 export interface AckGateHooks {
@@ -24,6 +27,8 @@ export interface AckGateHooks {
 
 export class AckGatedStore implements StateStore {
   private readonly pending: Pending[] = [];
+  /** Per stream key: Id -> contentCreated of the Ids in `pending`. */
+  private readonly queuedIds = new Map<string, Map<string, number>>();
   private writing: Promise<void> = Promise.resolve();
   private drainQueued = false;
   private stopping = false;
@@ -47,7 +52,26 @@ export class AckGatedStore implements StateStore {
     return this.inner.load();
   }
 
-  async commit(changed: StreamCheckpoint[], outputs: Record<string, Record<string, unknown>>): Promise<void> {
+  ids(tenantId: string, contentType: string): StreamIds {
+    const inner = this.inner.ids(tenantId, contentType);
+    const key = streamKey(tenantId, contentType);
+    return {
+      has: (id) => this.queuedIds.get(key)?.has(id) === true || inner.has(id),
+      deliveredAt: (created) => {
+        const out = new Set(inner.deliveredAt(created));
+        for (const [id, c] of this.queuedIds.get(key) ?? []) if (c === created) out.add(id);
+        return [...out];
+      },
+    };
+  }
+
+  async commit(changed: StreamCheckpoint[], outputs: Record<string, Record<string, unknown>>, ids: StreamIdBatch[] = []): Promise<void> {
+    for (const b of ids) {
+      const key = streamKey(b.tenantId, b.contentType);
+      let m = this.queuedIds.get(key);
+      if (m === undefined) this.queuedIds.set(key, (m = new Map()));
+      for (const [created, list] of b.groups) for (const id of list) m.set(id, created);
+    }
     const { [this.outputName]: own, ...rest } = outputs;
     const through = typeof own?.through === 'number' ? own.through : 0;
     const last = this.pending.at(-1);
@@ -56,8 +80,9 @@ export class AckGatedStore implements StateStore {
     if (last && last.through === through) {
       for (const cp of changed) last.changed.set(streamKey(cp.tenantId, cp.contentType), cp);
       last.outputs = rest;
+      last.ids.push(...ids);
     } else {
-      this.pending.push({ through, changed: new Map(changed.map((cp) => [streamKey(cp.tenantId, cp.contentType), cp])), outputs: rest });
+      this.pending.push({ through, changed: new Map(changed.map((cp) => [streamKey(cp.tenantId, cp.contentType), cp])), outputs: rest, ids: [...ids] });
     }
     this.drain();
   }
@@ -111,13 +136,23 @@ export class AckGatedStore implements StateStore {
     const merged = new Map<string, StreamCheckpoint>();
     for (const p of take) for (const [k, cp] of p.changed) merged.set(k, cp);
     try {
-      await this.inner.commit([...merged.values()], take[n - 1]!.outputs);
+      await this.inner.commit(
+        [...merged.values()],
+        take[n - 1]!.outputs,
+        take.flatMap((p) => p.ids),
+      );
     } catch (err) {
       this.logger.error({ err: errorInfo(err) }, 'checkpoint write failed: nothing moved forward; retrying at the next ack');
       this.hooks.onError(err);
       return;
     }
     this.pending.splice(0, n);
+    for (const p of take) {
+      for (const b of p.ids) {
+        const m = this.queuedIds.get(streamKey(b.tenantId, b.contentType));
+        if (m !== undefined) for (const [, list] of b.groups) for (const id of list) m.delete(id);
+      }
+    }
     this.durableThrough = take[n - 1]!.through;
     this.hooks.onCheckpoint(this.durableThrough);
   }

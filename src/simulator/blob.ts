@@ -42,7 +42,8 @@ export function blobError(ctx: SimContext, res: ServerResponse, feed: Feed, b: n
  * the next one, and destroys the socket.
  */
 export async function streamBlob(ctx: SimContext, res: ServerResponse, feed: Feed, b: number, cutFraction?: number, count = true): Promise<void> {
-  const n = feed.count(b) + feed.dupCount(b, ctx.faults.share('duplicateRecords'));
+  const dups = ctx.faults.dupShares();
+  const n = feed.served(b, dups);
   const cutAt = cutFraction === undefined ? -1 : Math.floor(n * cutFraction);
   res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
   // Records are encoded straight into a fresh buffer per chunk: one flatten + copy per record, and
@@ -81,7 +82,7 @@ export async function streamBlob(ctx: SimContext, res: ServerResponse, feed: Fee
   };
   if (!(await put('['))) return;
   for (let j = 0; j < n; j++) {
-    const [sb, sr] = feed.recordRef(b, j);
+    const [sb, sr] = feed.recordRef(b, j, dups);
     const rec = feed.record(sb, sr);
     if (j === cutAt) {
       if (!(await put((j > 0 ? ',' : '') + rec.slice(0, rec.length >> 1)))) return;
@@ -132,10 +133,11 @@ function badRecord(rec: string, p: PoisonFault): Buffer {
  * built whole in memory (test blobs are small). Counted as served so stats stay comparable.
  */
 export function sendPoisonBlob(ctx: SimContext, res: ServerResponse, feed: Feed, b: number, p: PoisonFault): void {
-  const n = feed.count(b) + feed.dupCount(b, ctx.faults.share('duplicateRecords'));
+  const dups = ctx.faults.dupShares();
+  const n = feed.served(b, dups);
   const recs: Buffer[] = [];
   for (let j = 0; j < n; j++) {
-    const [sb, sr] = feed.recordRef(b, j);
+    const [sb, sr] = feed.recordRef(b, j, dups);
     recs.push(Buffer.from(feed.record(sb, sr)));
   }
   let body: Buffer;

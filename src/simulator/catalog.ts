@@ -63,12 +63,12 @@ export class Catalog {
   /** Ids of every record in blobs reachable at `at` with contentCreated >= since. */
   groundTruth(feed: Feed, at: number, since = -Infinity): Set<string> {
     const out = new Set<string>();
-    const dupRate = this.faults.share('duplicateRecords');
+    const dups = this.faults.dupShares();
     for (let b = feed.lowerBound(Math.max(since, at - SEVEN_DAYS)); b < feed.blobs; b++) {
       if (!this.reachable(feed, b, at)) continue;
-      const n = feed.count(b) + feed.dupCount(b, dupRate);
+      const n = feed.served(b, dups);
       for (let j = 0; j < n; j++) {
-        const [sb, sr] = feed.recordRef(b, j);
+        const [sb, sr] = feed.recordRef(b, j, dups);
         out.add(feed.recordId(sb, sr));
       }
     }

@@ -18,6 +18,7 @@ const FAULT_NAMES = [
   'shortTokens',
   'lateListed',
   'duplicateRecords',
+  'distantRepeats',
   'expiredContent',
   'foreignContentUri',
   'foreignNextPage',

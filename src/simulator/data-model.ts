@@ -34,6 +34,13 @@ const MAX_LAG_MS = 2 * 3600_000;
  */
 const DUP_NEAR_MS = 20 * 60_000;
 
+/** Shares of blobs that repeat records: near (DUP_NEAR_MS) and far (at least farGapMs older). */
+export interface DupShares {
+  near: number;
+  far: number;
+  farGapMs: number;
+}
+
 function tagOf(ct: ContentType): string {
   const under = ct.replace('.', '_');
   return `${under.toLowerCase()}$${under}`;
@@ -108,6 +115,27 @@ export class Feed {
     return Math.min(1 + (this.h(b, 0xd1) % 3), this.count(src));
   }
 
+  /**
+   * Copies of records from a blob at least `gapMs` older that blob b carries (Microsoft hands some
+   * records out again in a blob days later; the collector's Id index must still drop them).
+   */
+  farCount(b: number, rate: number, gapMs: number): number {
+    if (rate <= 0 || unit(this.h(b, 0xe0)) >= rate) return 0;
+    const src = this.farBlob(b, gapMs);
+    return src < 0 ? 0 : Math.min(1 + (this.h(b, 0xe1) % 3), this.count(src));
+  }
+
+  /** Any blob created at least gapMs before blob b, or -1. */
+  private farBlob(b: number, gapMs: number): number {
+    const last = this.lowerBound((this.created[b] as number) - gapMs) - 1;
+    return last < 0 ? -1 : this.h(b, 0xe2) % (last + 1);
+  }
+
+  /** Records served in blob b: its own, then near copies, then far copies. */
+  served(b: number, d: DupShares): number {
+    return this.count(b) + this.dupCount(b, d.near) + this.farCount(b, d.far, d.farGapMs);
+  }
+
   /** The earlier blob whose records blob b repeats: one of the last five, else the previous one. */
   private dupBlob(b: number): number {
     const pick = b - 1 - (this.h(b, 0xd2) % Math.min(b, 5));
@@ -123,9 +151,15 @@ export class Feed {
   }
 
   /** Record (blob, index) of the j-th record served in blob b. */
-  recordRef(b: number, j: number): [number, number] {
+  recordRef(b: number, j: number, d: DupShares): [number, number] {
     const own = this.count(b);
-    return j < own ? [b, j] : this.dupSource(b, j - own);
+    if (j < own) return [b, j];
+    const near = this.dupCount(b, d.near);
+    if (j < own + near) return this.dupSource(b, j - own);
+    // Far copies: consecutive records of the far blob, so never twice in one blob.
+    const src = this.farBlob(b, d.farGapMs);
+    const n = Math.max(1, this.count(src));
+    return [src, (this.h(b, 0xe3) + j - own - near) % n];
   }
 
   contentId(b: number): string {

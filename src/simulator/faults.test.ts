@@ -173,6 +173,32 @@ describe('structural faults', () => {
     }
   });
 
+  it('distantRepeats: the same Id in blobs at least a day apart; groundTruth counts it once', async () => {
+    const { sim, c, t, token, root } = await boot({ spanMs: 3 * 24 * HOUR, blobsPerContentType: 12, faults: { distantRepeats: 1 } });
+    const firstSeen = new Map<string, number>();
+    let repeats = 0;
+    // Listings reach 24 h at most: one per day, oldest first.
+    for (let day = 3; day >= 1; day--) {
+      const start = sim.now() - day * 24 * HOUR;
+      const url = `${root}/subscriptions/content?contentType=Audit.Exchange&startTime=${fmt(start)}&endTime=${fmt(start + 24 * HOUR)}&PublisherIdentifier=${t.tenantId}`;
+      for (const d of JSON.parse((await c.get(url, token)).text) as Desc[]) {
+        const created = Date.parse(d.contentCreated);
+        const recs = JSON.parse((await c.get(d.contentUri, token)).text) as Array<{ Id: string }>;
+        expect(new Set(recs.map((r) => r.Id)).size, 'no Id twice within one blob').toBe(recs.length);
+        for (const r of recs) {
+          const first = firstSeen.get(r.Id);
+          if (first === undefined) firstSeen.set(r.Id, created);
+          else {
+            repeats++;
+            expect(created - first, `repeat of ${r.Id}`).toBeGreaterThanOrEqual(24 * HOUR);
+          }
+        }
+      }
+    }
+    expect(repeats).toBeGreaterThan(0);
+    expect(sim.groundTruth(t.tenantId, 'Audit.Exchange')).toEqual(new Set(firstSeen.keys()));
+  });
+
   it('expiredContent: listed already expired, GET AF20051, records not in groundTruth', async () => {
     const { sim, c, t, token, list } = await boot({ blobsPerContentType: 20, faults: { expiredContent: 0.4 } });
     const ds = await list();

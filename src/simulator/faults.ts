@@ -141,6 +141,14 @@ export class FaultState {
     return st === true ? 5 : st;
   }
 
+  /** Shares of blobs carrying copies of earlier records: nearby (duplicateRecords) and days older (distantRepeats). */
+  dupShares(): { near: number; far: number; farGapMs: number } {
+    const d = this.opts.distantRepeats;
+    const far = d === undefined ? 0 : typeof d === 'number' ? d : d.rate;
+    const gapHours = typeof d === 'object' && d.minGapHours !== undefined ? d.minGapHours : 24;
+    return { near: this.share('duplicateRecords'), far, farGapMs: gapHours * 3_600_000 };
+  }
+
   lateListed(): { rate: number; delayMs: number; maxLagMs: number } {
     const l = this.opts.lateListed;
     if (l === undefined) return { rate: 0, delayMs: 0, maxLagMs: 0 };

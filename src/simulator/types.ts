@@ -35,6 +35,11 @@ export interface FaultOptions {
   lateListed?: number | { rate: number; delaySeconds?: number; maxLagSeconds?: number };
   /** Share of blobs that also carry a copy (same Id) of records from an earlier blob. */
   duplicateRecords?: number;
+  /**
+   * Share of blobs that also carry 1-3 copies (same Id) of records from a blob created at least
+   * `minGapHours` (default 24) earlier: Microsoft hands some records out again days apart.
+   */
+  distantRepeats?: number | { rate: number; minGapHours?: number };
   /** Share of blobs listed with contentExpiration already past; GET -> AF20051; not in groundTruth. */
   expiredContent?: number;
   /** Share of blobs whose contentUri is on the foreign host; not in groundTruth. */

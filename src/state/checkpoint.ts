@@ -11,7 +11,6 @@ export function newCheckpoint(tenantId: string, contentType: string, cursor: num
     contentType,
     cursor,
     doneBlobs: {},
-    seenIds: {},
     totals: { records: 0, blobs: 0, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 0, quarantinedBlobs: 0, quarantinedRecords: 0 },
     updatedAt: now,
   };
@@ -24,12 +23,12 @@ export function cloneCheckpoint(cp: StreamCheckpoint): StreamCheckpoint {
     contentType: cp.contentType,
     cursor: cp.cursor,
     doneBlobs: { ...cp.doneBlobs },
-    seenIds: { ...cp.seenIds },
     totals: { ...cp.totals },
     updatedAt: cp.updatedAt,
   };
   if (cp.lastStartAt !== undefined) copy.lastStartAt = cp.lastStartAt;
   if (cp.clockSkew !== undefined) copy.clockSkew = { ...cp.clockSkew };
+  if (cp.seenIds !== undefined) copy.seenIds = { ...cp.seenIds };
   return copy;
 }
 
@@ -54,7 +53,7 @@ function checkNumberMap(v: unknown, what: string, fail: (why: string) => never):
 
 /**
  * Checks the shape of a checkpoint read from `file` and returns it typed. Hand-written rather than
- * ajv: the shape is small, and seenIds can hold 10^5 keys, which a plain loop checks fastest.
+ * ajv: the shape is small, and a legacy seenIds can hold 10^5 keys, which a plain loop checks fastest.
  */
 export function validateCheckpoint(v: unknown, file: string): StreamCheckpoint {
   const fail = (why: string): never => {
@@ -75,7 +74,7 @@ export function validateCheckpoint(v: unknown, file: string): StreamCheckpoint {
     if (!isObject(c) || !isFiniteNumber(c.skewMs) || !isFiniteNumber(c.since)) fail('clockSkew is not { skewMs, since }');
   }
   checkNumberMap(o.doneBlobs, 'doneBlobs', fail);
-  checkNumberMap(o.seenIds, 'seenIds', fail);
+  if (o.seenIds !== undefined) checkNumberMap(o.seenIds, 'seenIds', fail);
   if (!isObject(o.totals)) fail('totals is not an object');
   const totals = o.totals as Record<string, unknown>;
   for (const k of TOTAL_KEYS) if (!isFiniteNumber(totals[k])) fail(`totals.${k} is not a number`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newCheckpoint } from './checkpoint.js';
 import { FileStateStore, type CommitStep } from './file-store.js';
-import { streamKey, type StreamCheckpoint } from './types.js';
+import { streamKey, type StreamCheckpoint, type StreamIdBatch } from './types.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -17,11 +17,16 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function cp(contentType: string, cursor: number, ids: string[] = []): StreamCheckpoint {
+function cp(contentType: string, cursor: number): StreamCheckpoint {
   const c = newCheckpoint('tenant-a', contentType, cursor, cursor);
-  for (const id of ids) c.seenIds[id] = cursor;
   c.doneBlobs[`blob-${cursor}`] = cursor;
   return c;
+}
+
+function batch(contentType: string, created: number, ids: string[], pruneBefore?: number): StreamIdBatch {
+  const b: StreamIdBatch = { tenantId: 'tenant-a', contentType, groups: [[created, ids]] };
+  if (pruneBefore !== undefined) b.pruneBefore = pruneBefore;
+  return b;
 }
 
 async function reopen(): Promise<FileStateStore> {
@@ -34,11 +39,13 @@ describe('FileStateStore', () => {
   it('round-trips checkpoints and positions through one file per stream', async () => {
     const s = new FileStateStore(dir);
     expect((await s.load()).streams.size).toBe(0);
-    await s.commit([cp('Audit.Exchange', 100, ['x']), cp('DLP.All', 200)], { file: { path: '/o', length: 10 } });
+    await s.commit([cp('Audit.Exchange', 100), cp('DLP.All', 200)], { file: { path: '/o', length: 10 } }, [batch('Audit.Exchange', 100, ['x'])]);
     await s.close();
     const s2 = new FileStateStore(dir);
     const loaded = await s2.load();
-    expect(loaded.streams.get(streamKey('tenant-a', 'Audit.Exchange'))).toEqual(cp('Audit.Exchange', 100, ['x']));
+    expect(loaded.streams.get(streamKey('tenant-a', 'Audit.Exchange'))).toEqual(cp('Audit.Exchange', 100));
+    expect(s2.ids('tenant-a', 'Audit.Exchange').has('x')).toBe(true);
+    expect(s2.ids('tenant-a', 'DLP.All').has('x')).toBe(false);
     expect(loaded.streams.get(streamKey('tenant-a', 'DLP.All'))?.cursor).toBe(200);
     expect(loaded.outputs).toEqual({ file: { path: '/o', length: 10 } });
     expect(JSON.parse(await readFile(join(dir, 'tenant-a', 'Audit.Exchange.json'), 'utf8'))).toMatchObject({ version: 1, seq: 1 });
@@ -60,12 +67,13 @@ describe('FileStateStore', () => {
     { step: 'journal', nth: 1, expect: 'old' },
     { step: 'apply-stream', nth: 1, expect: 'new' },
     { step: 'apply-stream', nth: 2, expect: 'new' }, // first stream applied, second not
+    { step: 'apply-ids', nth: 1, expect: 'new' }, // stream files applied, Ids not
     { step: 'apply-outputs', nth: 1, expect: 'new' },
   ];
   for (const c of cases) {
     it(`a crash before ${c.step} #${c.nth} leaves the ${c.expect} set visible, never a mix`, async () => {
       const s1 = await reopen();
-      await s1.commit([cp('Audit.Exchange', 1), cp('DLP.All', 1)], { file: { length: 1 } });
+      await s1.commit([cp('Audit.Exchange', 1), cp('DLP.All', 1)], { file: { length: 1 } }, [batch('Audit.Exchange', 1, ['old'])]);
       await s1.close();
       let calls = 0;
       const s = new FileStateStore(dir, {
@@ -74,13 +82,19 @@ describe('FileStateStore', () => {
         },
       });
       await s.load();
-      await expect(s.commit([cp('Audit.Exchange', 2), cp('DLP.All', 2)], { file: { length: 2 } })).rejects.toThrow();
+      await expect(s.commit([cp('Audit.Exchange', 2), cp('DLP.All', 2)], { file: { length: 2 } }, [batch('Audit.Exchange', 2, ['new']), batch('DLP.All', 2, ['new-dlp'])])).rejects.toThrow();
       await s.close();
-      const loaded = await (await reopen()).load();
+      const s2 = await reopen();
+      const loaded = await s2.load();
       const want = c.expect === 'old' ? 1 : 2;
       expect(loaded.streams.get(streamKey('tenant-a', 'Audit.Exchange'))?.cursor).toBe(want);
       expect(loaded.streams.get(streamKey('tenant-a', 'DLP.All'))?.cursor).toBe(want);
       expect(loaded.outputs.file).toEqual({ length: want });
+      // The Ids go with the checkpoints: never in the index before their commit point.
+      expect(s2.ids('tenant-a', 'Audit.Exchange').has('old')).toBe(true);
+      expect(s2.ids('tenant-a', 'Audit.Exchange').has('new')).toBe(want === 2);
+      expect(s2.ids('tenant-a', 'DLP.All').has('new-dlp')).toBe(want === 2);
+      await s2.close();
     });
   }
 
@@ -168,14 +182,15 @@ describe('FileStateStore: a deleted stream checkpoint', () => {
   it('is restored from the journal when its last commit holds it', async () => {
     const s = await reopen();
     await s.commit([cp('Audit.Exchange', 1), cp('DLP.All', 1)], {});
-    await s.commit([cp('DLP.All', 7, ['d'])], {});
+    await s.commit([cp('DLP.All', 7)], {}, [batch('DLP.All', 7, ['d'])]);
     await s.close();
     await rm(join(dir, 'tenant-a', 'DLP.All.json'));
     const s2 = new FileStateStore(dir);
     const loaded = await s2.load();
     expect(loaded.missing).toBeUndefined();
     expect(loaded.restored).toEqual([{ tenantId: 'tenant-a', contentType: 'DLP.All', file: join(dir, 'tenant-a', 'DLP.All.json') }]);
-    expect(loaded.streams.get(streamKey('tenant-a', 'DLP.All'))).toEqual(cp('DLP.All', 7, ['d']));
+    expect(loaded.streams.get(streamKey('tenant-a', 'DLP.All'))).toEqual(cp('DLP.All', 7));
+    expect(s2.ids('tenant-a', 'DLP.All').has('d')).toBe(true);
     expect(JSON.parse(await readFile(join(dir, 'tenant-a', 'DLP.All.json'), 'utf8')).checkpoint.cursor).toBe(7);
     await s2.close();
   });

@@ -2,14 +2,17 @@
 // outputs' positions (<dir>/outputs.json). A commit first lands as one journal file
 // (<dir>/commit.json, the commit point), then is applied to those files; load() replays a journal
 // newer than the applied files, so a crash at any step leaves the old or the new set, never a mix.
+// The journal also carries the record Ids delivered since the previous commit; they are applied to
+// the record-Id index (<dir>/ids.mdb, see id-index.ts) like the stream files, and replayed likewise.
 
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { writeFileAtomic, fsyncDir } from './atomic-file.js';
 import { validateCheckpoint } from './checkpoint.js';
+import { IdIndex } from './id-index.js';
 import { acquireLock, releaseLock, type LockOwner } from './lock-file.js';
-import { streamKey, type CommittedState, type MissingStream, type StateStore, type StreamCheckpoint } from './types.js';
+import { streamKey, type CommittedState, type MissingStream, type StateStore, type StreamCheckpoint, type StreamIdBatch, type StreamIds } from './types.js';
 
 type Positions = Record<string, Record<string, unknown>>;
 
@@ -25,10 +28,12 @@ interface Journal {
    * Absent in journals written before it existed.
    */
   known?: Array<[string, string]>;
+  /** Record Ids new since the previous commit (absent in journals written before the index). */
+  ids?: StreamIdBatch[];
 }
 
 /** Points at which a test may simulate a crash (the hook throws). */
-export type CommitStep = 'journal' | 'apply-stream' | 'apply-outputs';
+export type CommitStep = 'journal' | 'apply-stream' | 'apply-ids' | 'apply-outputs';
 
 export interface FileStateStoreOptions {
   /** Test hook called before each step of a commit; throwing there simulates a crash at that point. */
@@ -58,6 +63,7 @@ export class FileStateStore implements StateStore {
   /** Every stream committed so far (see Journal.known). */
   private known = new Map<string, [string, string]>();
   private readonly lockPath: string;
+  private index: IdIndex | undefined;
 
   constructor(
     readonly dir: string,
@@ -74,6 +80,11 @@ export class FileStateStore implements StateStore {
     return join(this.dir, 'commit.json');
   }
 
+  /** The record-Id index (LMDB adds `<path>-lock`). */
+  get idIndexPath(): string {
+    return join(this.dir, 'ids.mdb');
+  }
+
   private get outputsPath(): string {
     return join(this.dir, 'outputs.json');
   }
@@ -86,7 +97,15 @@ export class FileStateStore implements StateStore {
       const { tookOverStale, previous } = await acquireLock(this.lockPath, { what: 'state directory', guarded: this.dir, stateDir: this.dir });
       if (tookOverStale) this.options.onStaleLock?.(this.lockPath, previous);
       this.loaded = true;
+      try {
+        this.index = IdIndex.open(this.idIndexPath);
+      } catch (err) {
+        this.loaded = false;
+        await releaseLock(this.lockPath);
+        throw err;
+      }
     }
+    const index = this.index!;
     const streams = await this.readStreams();
     const applied = await this.readJson(this.outputsPath);
     let appliedSeq = 0;
@@ -108,7 +127,18 @@ export class FileStateStore implements StateStore {
       this.seq = journal.seq;
     } else if (journal) {
       this.seq = Math.max(this.seq, journal.seq);
+      // The index is applied before outputs.json, but a failed apply may have stopped between them.
+      if (index.seq < journal.seq) await this.applyIds(journal);
     }
+    if (index.seq > this.seq) {
+      // Ids of commits this state does not know: their records may not be in the outputs, so
+      // trusting them could drop records as duplicates. Only a partial restore gets here.
+      throw new StateError(
+        `The record-Id index ${this.idIndexPath} is ahead of the checkpoints in ${this.dir} (commit ${index.seq} > ${this.seq}): the state directory was restored only in part. Restore it whole, or delete ${this.idIndexPath} and ${this.idIndexPath}-lock (repeats of records already delivered may then be delivered again).`,
+        { context: { file: this.idIndexPath } },
+      );
+    }
+    await this.migrateLegacyIds(streams);
     const { missing, restored } = await this.checkKnown(streams, journal);
     const out: CommittedState = { streams, outputs: structuredClone(this.outputs) };
     if (missing.length > 0) out.missing = missing;
@@ -156,7 +186,17 @@ export class FileStateStore implements StateStore {
     for (const k of keys) await rm(this.streamFile(k.tenantId, k.contentType), { force: true });
   }
 
-  async commit(changed: StreamCheckpoint[], outputs: Positions): Promise<void> {
+  ids(tenantId: string, contentType: string): StreamIds {
+    if (!this.index) throw new StateError('FileStateStore.ids() called before load()', { context: { file: this.dir } });
+    return this.index.reader(tenantId, contentType);
+  }
+
+  /** The record-Id index (after load()); for the benchmark and tools. */
+  get idIndex(): IdIndex | undefined {
+    return this.index;
+  }
+
+  async commit(changed: StreamCheckpoint[], outputs: Positions, ids: StreamIdBatch[] = []): Promise<void> {
     if (!this.loaded) throw new StateError('FileStateStore.commit() called before load()', { context: { file: this.dir } });
     if (this.unapplied) {
       await this.apply(this.unapplied);
@@ -172,6 +212,7 @@ export class FileStateStore implements StateStore {
     };
     for (const cp of changed) this.known.set(streamKey(cp.tenantId, cp.contentType), [cp.tenantId, cp.contentType]);
     journal.known = [...this.known.values()];
+    if (ids.length > 0) journal.ids = ids;
     this.options.faultHook?.('journal');
     try {
       await writeFileAtomic(this.journalPath, JSON.stringify(journal));
@@ -189,8 +230,14 @@ export class FileStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
-    if (this.loaded) await releaseLock(this.lockPath);
-    this.loaded = false;
+    const index = this.index;
+    this.index = undefined;
+    try {
+      await index?.close();
+    } finally {
+      if (this.loaded) await releaseLock(this.lockPath);
+      this.loaded = false;
+    }
   }
 
   private async apply(journal: Journal): Promise<void> {
@@ -206,12 +253,39 @@ export class FileStateStore implements StateStore {
       }
       for (const d of dirs) await fsyncDir(d);
       if (dirs.size > 0) await fsyncDir(this.dir); // new tenant directories
+      await this.applyIds(journal);
       this.options.faultHook?.('apply-outputs');
       await writeFileAtomic(this.outputsPath, JSON.stringify({ format: OUTPUTS_FORMAT, version: 1, seq: journal.seq, outputs: journal.outputs }));
     } catch (cause) {
       if (cause instanceof StateError) throw cause;
       throw new StateError(`Cannot apply state commit ${journal.seq} in ${this.dir}`, { context: { file: this.dir }, cause });
     }
+  }
+
+  /** Adds the journal's Ids to the index (one durable transaction that also records its seq). */
+  private async applyIds(journal: Journal): Promise<void> {
+    this.options.faultHook?.('apply-ids');
+    await this.index!.apply(journal.seq, journal.ids ?? []);
+  }
+
+  /**
+   * Checkpoints written before the index carry the lookback's Ids in `seenIds`: they move into the
+   * index (idempotent puts, so a crash before the stream files are rewritten only repeats this).
+   */
+  private async migrateLegacyIds(streams: Map<string, StreamCheckpoint>): Promise<void> {
+    const batches: StreamIdBatch[] = [];
+    for (const cp of streams.values()) {
+      if (cp.seenIds === undefined) continue;
+      const byCreated = new Map<number, string[]>();
+      for (const [id, created] of Object.entries(cp.seenIds)) {
+        let list = byCreated.get(created);
+        if (list === undefined) byCreated.set(created, (list = []));
+        list.push(id);
+      }
+      if (byCreated.size > 0) batches.push({ tenantId: cp.tenantId, contentType: cp.contentType, groups: [...byCreated] });
+      delete cp.seenIds;
+    }
+    if (batches.length > 0) await this.index!.apply(this.seq, batches);
   }
 
   private async readStreams(): Promise<Map<string, StreamCheckpoint>> {
@@ -247,6 +321,7 @@ export class FileStateStore implements StateStore {
     if (j.known !== undefined && !(Array.isArray(j.known) && j.known.every((k) => Array.isArray(k) && k.length === 2 && typeof k[0] === 'string' && typeof k[1] === 'string'))) {
       throw this.corrupt(this.journalPath, 'its list of known streams is not [tenantId, contentType] pairs');
     }
+    if (j.ids !== undefined) checkIdBatches(j.ids, (why) => this.corrupt(this.journalPath, why));
     return j as unknown as Journal;
   }
 
@@ -271,5 +346,18 @@ export class FileStateStore implements StateStore {
       context: { file },
       cause,
     });
+  }
+}
+
+function checkIdBatches(v: unknown, corrupt: (why: string) => StateError): void {
+  if (!Array.isArray(v)) throw corrupt('ids is not a list');
+  for (const b of v) {
+    if (!isObject(b) || typeof b.tenantId !== 'string' || typeof b.contentType !== 'string' || !Array.isArray(b.groups)) throw corrupt('an ids entry is not {tenantId, contentType, groups}');
+    if (b.pruneBefore !== undefined && typeof b.pruneBefore !== 'number') throw corrupt('ids.pruneBefore is not a number');
+    for (const g of b.groups as unknown[]) {
+      if (!Array.isArray(g) || typeof g[0] !== 'number' || !Array.isArray(g[1]) || !(g[1] as unknown[]).every((id) => typeof id === 'string')) {
+        throw corrupt('an ids group is not [contentCreated, [Id, ...]]');
+      }
+    }
   }
 }

@@ -10,8 +10,11 @@ export interface StreamCheckpoint {
   cursor: number;
   /** Blobs fully delivered whose contentCreated is within the lookback horizon: contentId -> contentCreated. */
   doneBlobs: Record<string, number>;
-  /** Record Ids delivered within the lookback horizon: Id -> contentCreated of the blob it came in. */
-  seenIds: Record<string, number>;
+  /**
+   * Only in checkpoints written before the record-Id index (src/state/id-index.ts): the Ids of the
+   * lookback horizon. Loading moves them into the index; new checkpoints never carry them.
+   */
+  seenIds?: Record<string, number>;
   /** Totals since the stream was first started (for `o365-audit state`). */
   totals: {
     records: number;
@@ -34,6 +37,23 @@ export interface StreamCheckpoint {
   updatedAt: number;
 }
 
+/** The committed record Ids of one stream. Synchronous: the collector asks once per record. */
+export interface StreamIds {
+  has(id: string): boolean;
+  /** Ids delivered from blobs created at `created` (a scan of that hour: for rare bad blobs only). */
+  deliveredAt(created: number): string[];
+}
+
+/** Record Ids a commit adds to one stream's index, and how far that stream's index may be pruned. */
+export interface StreamIdBatch {
+  tenantId: string;
+  contentType: string;
+  /** [contentCreated of the blob they came in, Ids]: Ids delivered since the previous commit. */
+  groups: Array<[number, string[]]>;
+  /** Ids from blobs created before this instant can no longer come again: drop them. */
+  pruneBefore?: number;
+}
+
 export interface CommittedState {
   streams: Map<string, StreamCheckpoint>;
   /** output name -> position stored at the last commit. */
@@ -54,10 +74,13 @@ export interface StateStore {
   /** Loads what was last committed (recovering a commit interrupted by a crash). */
   load(): Promise<CommittedState>;
   /**
-   * Atomically commits the given (changed) stream checkpoints together with the outputs'
-   * positions: after a crash, either all of it or none of it is visible to load().
+   * Atomically commits the given (changed) stream checkpoints, the record Ids delivered since the
+   * last commit and the outputs' positions: after a crash, either all of it or none of it is
+   * visible to load() and ids().
    */
-  commit(changed: StreamCheckpoint[], outputs: Record<string, Record<string, unknown>>): Promise<void>;
+  commit(changed: StreamCheckpoint[], outputs: Record<string, Record<string, unknown>>, ids?: StreamIdBatch[]): Promise<void>;
+  /** The committed record Ids of one stream (after load()). */
+  ids(tenantId: string, contentType: string): StreamIds;
   close(): Promise<void>;
 }
 

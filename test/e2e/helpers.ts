@@ -55,7 +55,7 @@ export interface ConfigTenant {
 }
 
 /** Writes a collector config for the simulator into `dir`; returns its path. */
-export function writeConfig(dir: string, sim: Simulator, tenants: ConfigTenant[], extra = ''): string {
+export function writeConfig(dir: string, sim: Simulator, tenants: ConfigTenant[], extra = '', o: { initialInterval?: string } = {}): string {
   mkdirSync(join(dir, 'secrets'), { recursive: true });
   writeFileSync(join(dir, 'ca.pem'), sim.caPem);
   const lines = ['tenants:'];
@@ -66,7 +66,7 @@ export function writeConfig(dir: string, sim: Simulator, tenants: ConfigTenant[]
     if (t.label) lines.push(`    label: ${t.label}`);
     if (t.contentTypes) lines.push(`    content_types: [${t.contentTypes.join(', ')}]`);
   });
-  lines.push('ca_file: ca.pem', 'state_dir: state', 'output: { type: file, path: out.ndjson }', 'initial_interval: 1d');
+  lines.push('ca_file: ca.pem', 'state_dir: state', 'output: { type: file, path: out.ndjson }', `initial_interval: ${o.initialInterval ?? '1d'}`);
   lines.push('retry: { max_attempts: 6, base_delay: 1s, max_delay: 2s }');
   const path = join(dir, 'config.yaml');
   writeFileSync(path, `${lines.join('\n')}\n${extra}`);
