@@ -533,6 +533,26 @@ describe('tokens', () => {
   });
 });
 
+describe('opaque tokens echoed back', () => {
+  it('an API error that quotes the (non-JWT) bearer token, with or without "Bearer", never shows it', async () => {
+    api = (req, res) => {
+      const token = String(req.headers.authorization).replace(/^Bearer /, '');
+      sendJson(res, 400, { error: { code: 'AF20010', message: `token ${token} is not valid for this tenant (got Authorization ${req.headers.authorization})` } });
+    };
+    const c = client();
+    // Not through caught(): the hygiene test below forbids even "Bearer [REDACTED]" in what it collects.
+    const err = (await c.listSubscriptions().then(() => undefined, (e: unknown) => e)) as { message: string; context: unknown };
+    expect(err).toBeDefined();
+    const issued = login.issued[0]!;
+    expect(issued).toMatch(/^tok-/); // opaque: no JWT shape to recognise
+    expect(err.message).toContain('is not valid for this tenant');
+    expect(err.message).not.toContain(issued);
+    expect(JSON.stringify(err.context)).not.toContain(issued);
+    const { scrub } = await import('../logging/redact.js');
+    expect(scrub(`stderr line with ${issued}`)).not.toContain(issued);
+  });
+});
+
 describe('clock', () => {
   it('estimates the server clock from the Date header', async () => {
     api = (_req, res) => sendJson(res, 200, [], { date: new Date(Date.now() + 2 * HOUR).toUTCString() });

@@ -9,6 +9,7 @@ import { AuthError, ConfigError, O365AuditError } from '../errors.js';
 import type { Logger } from '../logging/types.js';
 import { createMsalNetworkClient, type MsalNetwork } from './msal-network.js';
 import { tokenError } from './aad-errors.js';
+import { forgetSecret, registerSecret } from '../logging/redact.js';
 import { MAX_TOKEN_LIFETIME_S, MIN_TOKEN_LIFETIME_S } from './token-lifetime.js';
 
 export type ClientCredential =
@@ -66,6 +67,7 @@ export class TokenProvider implements TokenSource {
   readonly #loginHost: string;
   readonly #network: MsalNetwork;
   #cached: Cached | undefined;
+  #previousToken: string | undefined;
   #inflight: Promise<Cached> | undefined;
   #acquisitions = 0;
 
@@ -162,6 +164,11 @@ export class TokenProvider implements TokenSource {
     const lifetimeMs = Number.isFinite(stated) && stated > 0 ? Math.min(stated, MAX_TOKEN_LIFETIME_S * 1000) : MIN_TOKEN_LIFETIME_S * 1000;
     const expiresAt = this.#now() + lifetimeMs;
     const cached = { token: result.accessToken, expiresAt, acquiredAt };
+    // Every token is a secret whatever its shape (opaque ones too): a server that echoes it in an
+    // error must not get it printed. The one before the previous is forgotten (bounded set).
+    registerSecret(cached.token);
+    if (this.#previousToken !== undefined && this.#previousToken !== this.#cached?.token) forgetSecret(this.#previousToken);
+    this.#previousToken = this.#cached?.token;
     this.#cached = cached;
     this.#acquisitions++;
     this.#o.onAcquired?.(this.#acquisitions === 1 ? 'initial' : kind);

@@ -52,4 +52,32 @@ describe('redaction helpers', () => {
     expect(redactUrl('http://user:pa55@proxy:3128/')).toBe('http://REDACTED@proxy:3128/');
     expect(redactValue({ password: 'x', list: [{ clientSecret: 'y' }], ok: 'fine' })).toEqual({ password: '[REDACTED]', list: [{ clientSecret: '[REDACTED]' }], ok: 'fine' });
   });
+
+  it('hides credentials of any shape after an auth scheme or in an Authorization / API-key header', () => {
+    const opaque = 'tok-9-q7w8e9r0t1y2u3i4';
+    for (const [text, leaked] of [
+      [`Authorization: Bearer ${opaque}`, opaque],
+      [`"Authorization":"ApiKey c2VjcmV0LWlkOnNlY3JldC1rZXk="`, 'c2VjcmV0LWlkOnNlY3JldC1rZXk='],
+      ['authorization=Basic dXNlcjpwYXNzd29yZA==', 'dXNlcjpwYXNzd29yZA=='],
+      ['x-api-key: 0123456789abcdef', '0123456789abcdef'],
+      ['Authorization: opaque-without-scheme-123', 'opaque-without-scheme-123'],
+      ['SharedAccessSignature sr=abc&sig=def', 'sr=abc'],
+    ] as const) {
+      const out = scrub(text);
+      expect(out, text).not.toContain(leaked);
+      expect(out, text).toContain('[REDACTED]');
+    }
+    // Under secret-looking keys at any depth; counters are no secrets.
+    expect(redactValue({ caused_by: { headers: { Authorization: ['Basic xyz'] }, api_key: 'k-123456' }, tokenRefreshes: 3 })).toEqual({
+      caused_by: { headers: { Authorization: '[REDACTED]' }, api_key: '[REDACTED]' },
+      tokenRefreshes: 3,
+    });
+  });
+
+  it('the collector adapter scrubs nested objects too (a cluster error echoing headers)', () => {
+    const { lines, destination } = capture();
+    const logger = toCollectorLogger(createLogger({ level: 'debug', destination }));
+    logger.warn({ output: 'es', error: { type: 'x', reason: 'bad header Authorization: ApiKey c2VjcmV0a2V5MTIz', headers: { 'x-api-key': 'k-abcdef12' } } }, 'refused');
+    expect(lines.join('')).not.toMatch(/c2VjcmV0a2V5MTIz|k-abcdef12/);
+  });
 });

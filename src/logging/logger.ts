@@ -4,7 +4,7 @@
 
 import pino, { type Logger as PinoLogger } from 'pino';
 import type { Logger } from './types.js';
-import { scrub } from './redact.js';
+import { redactValue, scrub } from './redact.js';
 
 export type LogLevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -66,7 +66,9 @@ function scrubObject(obj: object): object {
   if (obj instanceof Error) return { err: obj };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
-    out[k] = typeof v === 'string' ? scrub(v) : v;
+    // Nested objects too (a per-document error from a cluster may echo request headers); errors
+    // keep their shape for the err serialiser, which scrubs them.
+    out[k] = typeof v === 'string' ? scrub(v) : v instanceof Error || v === null || typeof v !== 'object' ? v : redactValue(v);
   }
   return out;
 }

@@ -15,21 +15,38 @@ export function registerSecret(value: string | undefined): void {
   if (v.includes('\n')) for (const line of v.split(/\r?\n/)) if (line.length >= 16 && !line.startsWith('-----')) secrets.add(line);
 }
 
+/** Forgets one secret (a token replaced long ago), so the set stays small on long runs. */
+export function forgetSecret(value: string | undefined): void {
+  if (value !== undefined) secrets.delete(value.trim());
+}
+
 /** Forgets every registered secret (tests). */
 export function clearSecrets(): void {
   secrets.clear();
 }
 
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
-const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
+// Credentials after an HTTP auth scheme, whatever their shape (opaque tokens, base64 user:password,
+// Elasticsearch API keys), e.g. in an `Authorization` header a server echoes back.
+const AUTH_SCHEME = /\b(Bearer|Basic|ApiKey|Digest|Negotiate|NTLM|SharedAccessSignature|SharedKey)\s+[A-Za-z0-9._~+/=:,-]+/gi;
+// The value of an authorization or API-key header or field, with or without a scheme:
+// `Authorization: xyz`, `"x-api-key":"xyz"` (API-key fields in objects are caught by key in redactValue).
+const AUTH_FIELD = /\b((?:proxy-)?authorization|x-api-key|ocp-apim-subscription-key)(["']?\s*[:=]\s*["']?)(?!\[REDACTED\])(?:(Bearer|Basic|ApiKey|Digest|Negotiate|NTLM)\s+)?[^\s"',;}&]+/gi;
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(?::[^\s/@]*)?@/gi;
 
-/** The text with registered secrets, JWTs, bearer tokens and URL credentials replaced. */
+/**
+ * The text with registered secrets (including every access token this process obtained), JWTs,
+ * credentials after an auth scheme, authorization/API-key values and URL credentials replaced.
+ */
 export function scrub(text: string): string {
   let out = text;
   // Longest first, so a secret that contains another is hidden whole.
   for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(REDACTED);
-  return out.replace(JWT, REDACTED).replace(BEARER, `$1 ${REDACTED}`).replace(URL_USERINFO, `$1${REDACTED}@`);
+  return out
+    .replace(JWT, REDACTED)
+    .replace(AUTH_SCHEME, `$1 ${REDACTED}`)
+    .replace(AUTH_FIELD, (_m, key: string, sep: string, scheme: string | undefined) => `${key}${sep}${scheme ? `${scheme} ` : ''}${REDACTED}`)
+    .replace(URL_USERINFO, `$1${REDACTED}@`);
 }
 
 // `client_secret=…`, `"password":"…"`: servers echo request bodies in their error text.
@@ -64,15 +81,20 @@ export function redactUrl(url: string): string {
   }
 }
 
-const SECRET_KEY = /secret|password|passwd|token|authorization|private_?key|assertion|credential/i;
+const SECRET_KEY = /secret|password|passwd|token|authorization|api[-_]?key|private_?key|assertion|credential|cookie/i;
 
-/** A deep copy of a plain value with secret-looking keys replaced and every string scrubbed. */
+/**
+ * A deep copy of a plain value with the values of secret-looking keys replaced (numbers and
+ * booleans kept: a count of token refreshes is no secret) and every string scrubbed.
+ */
 export function redactValue(value: unknown): unknown {
   if (typeof value === 'string') return scrub(value);
   if (Array.isArray(value)) return value.map(redactValue);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null ? REDACTED : redactValue(v);
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = SECRET_KEY.test(k) && (typeof v === 'string' || (typeof v === 'object' && v !== null)) ? REDACTED : redactValue(v);
+    }
     return out;
   }
   return value;

@@ -154,6 +154,32 @@ describe('FileStateStore', () => {
     expect(JSON.parse(await readFile(join(dir, 'lock'), 'utf8')).pid).toBe(process.pid);
     await s3.close();
   });
+
+  it('creates its folders 0700 and its files (streams, outputs, journal, lock) 0600, whatever the umask', async () => {
+    const old = process.umask(0o000);
+    try {
+      const s = new FileStateStore(join(dir, 'nested', 'state'));
+      await s.load();
+      await s.commit([cp('Audit.Exchange', 100, ['x'])], { file: { path: '/o', length: 10 } });
+      const root = join(dir, 'nested', 'state');
+      const modes: Record<string, number> = {};
+      for (const p of [join(dir, 'nested'), root, join(root, 'tenant-a'), join(root, 'tenant-a', 'Audit.Exchange.json'), join(root, 'outputs.json'), join(root, 'commit.json'), join(root, 'lock')]) {
+        modes[p.slice(dir.length)] = (await stat(p)).mode & 0o777;
+      }
+      await s.close();
+      expect(modes).toEqual({
+        '/nested': 0o700,
+        '/nested/state': 0o700,
+        '/nested/state/tenant-a': 0o700,
+        '/nested/state/tenant-a/Audit.Exchange.json': 0o600,
+        '/nested/state/outputs.json': 0o600,
+        '/nested/state/commit.json': 0o600,
+        '/nested/state/lock': 0o600,
+      });
+    } finally {
+      process.umask(old);
+    }
+  });
 });
 
 describe('FileStateStore: a deleted stream checkpoint', () => {

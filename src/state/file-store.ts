@@ -91,7 +91,8 @@ export class FileStateStore implements StateStore {
 
   async load(): Promise<CommittedState> {
     if (!this.loaded) {
-      await mkdir(this.dir, { recursive: true }).catch((cause: unknown) => {
+      // 0700 for folders (and 0600 for files, in writeFileAtomic and the lock), whatever the umask.
+      await mkdir(this.dir, { recursive: true, mode: 0o700 }).catch((cause: unknown) => {
         throw new StateError(`Cannot create state directory ${this.dir}`, { context: { file: this.dir }, cause });
       });
       const { tookOverStale, previous } = await acquireLock(this.lockPath, { what: 'state directory', guarded: this.dir, stateDir: this.dir });
@@ -245,7 +246,7 @@ export class FileStateStore implements StateStore {
     try {
       for (const cp of journal.streams) {
         const tenantDir = join(this.dir, segment(cp.tenantId));
-        if (!dirs.has(tenantDir)) await mkdir(tenantDir, { recursive: true });
+        if (!dirs.has(tenantDir)) await mkdir(tenantDir, { recursive: true, mode: 0o700 });
         dirs.add(tenantDir);
         this.options.faultHook?.('apply-stream');
         const body = JSON.stringify({ format: STREAM_FORMAT, version: 1, seq: journal.seq, checkpoint: cp });

@@ -5,6 +5,7 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { OutputError } from '../../errors.js';
+import { redactValue } from '../../logging/redact.js';
 import type { ItemError } from './bulk.js';
 
 export interface DeadLetter {
@@ -40,7 +41,9 @@ export class DeadLetterFile {
           index: e.index,
           _id: e.id,
           status: e.status,
-          error: e.error,
+          // The cluster's reason may echo request headers (Authorization, API keys): scrubbed.
+          // The record itself is kept as it came, for replay.
+          error: redactValue(e.error),
           content_type: e.contentType,
           tenant_id: e.tenantId,
           message: e.message,
@@ -49,7 +52,7 @@ export class DeadLetterFile {
       .join('\n') + '\n';
     try {
       if (this.fh === undefined) {
-        await mkdir(dirname(this.path), { recursive: true });
+        await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
         // O_APPEND: concurrent writers (a second collector by mistake) never overwrite each other.
         this.fh = await open(this.path, 'a', 0o600);
       }

@@ -1,9 +1,9 @@
 // The bulk decisions of the elasticsearch output against a loopback fake of the _bulk endpoint
 // (the real-engine tests are in test/es/outputs-elasticsearch.test.ts).
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, O365AuditError } from '../../errors.js';
 import { startReceiver, type Received, type TestReceiver } from '../testing/receiver.js';
@@ -97,6 +97,43 @@ describe('elasticsearch output (fake cluster)', () => {
     expect(dl.map((d) => [d._id, d.status, d.error.type, d.message])).toEqual([['BAD', 400, 'action_request_validation_exception', rec('BAD')]]);
     expect(o.deadLetterPath).toBe(join(dir, 'dead-letter', 'elasticsearch.ndjson'));
     expect(o.stats()).toMatchObject({ confirmed: 5, created: 4, deadLettered: 1 });
+  });
+
+  it('never writes an Authorization value, API key or bearer token that the cluster echoes in a per-document error; file 0600, folder 0700', async () => {
+    const apiKey = 'c2VjcmV0LWlkOnNlY3JldC1rZXktdmFsdWU=';
+    rx.reply = (r) => ({
+      status: 200,
+      body: JSON.stringify({
+        errors: true,
+        items: docs(r).map(([id]) =>
+          id === 'BAD'
+            ? {
+                create: {
+                  status: 400,
+                  error: {
+                    type: 'mapper_parsing_exception',
+                    reason: `failed to parse; request had Authorization: ApiKey ${apiKey} and Bearer opaque-tok-123456`,
+                    caused_by: { type: 'x', headers: { authorization: 'Basic dXNlcjpwYXNzd29yZA==' }, api_key: 'raw-key-7890' },
+                  },
+                },
+              }
+            : { create: { status: 201 } },
+        ),
+      }),
+    });
+    const old = process.umask(0o000); // the modes must not depend on the umask
+    try {
+      const o = make({ apiKey });
+      for (const id of ['A', 'BAD']) await o.write(rec(id), meta, id);
+      await o.flushTo(o.mark());
+      const text = await readFile(o.deadLetterPath, 'utf8');
+      expect(JSON.parse(text.trim())).toMatchObject({ _id: 'BAD', message: rec('BAD'), error: { type: 'mapper_parsing_exception' } });
+      for (const leaked of [apiKey, 'opaque-tok-123456', 'dXNlcjpwYXNzd29yZA==', 'raw-key-7890']) expect(text).not.toContain(leaked);
+      expect((await stat(o.deadLetterPath)).mode & 0o777).toBe(0o600);
+      expect((await stat(dirname(o.deadLetterPath))).mode & 0o777).toBe(0o700);
+    } finally {
+      process.umask(old);
+    }
   });
 
   it('stops without dead-lettering on refusals every document would get (403, missing pipeline)', async () => {

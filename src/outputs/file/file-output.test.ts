@@ -1,7 +1,7 @@
 // File output: lines written exactly as received, positions that match marks, trim to the
 // committed length on open, clear errors instead of guessing, and bounded buffering.
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,6 +31,21 @@ describe('FileOutput', () => {
     expect(pos).toEqual({ path: file, length: Buffer.byteLength('{"Id":"a","é":1}\n{"Id":"b"}\n') });
     await out.close();
     expect(await readFile(file, 'utf8')).toBe('{"Id":"a","é":1}\n{"Id":"b"}\n{"Id":"c"}\n');
+  });
+
+  it('creates the output file 0600 (and its lock), whatever the umask', async () => {
+    const old = process.umask(0o000);
+    try {
+      const out = new FileOutput(file);
+      await out.open(undefined);
+      out.write('{"Id":"a"}', meta);
+      await out.flushTo(out.mark());
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect((await stat(`${file}.lock`)).mode & 0o777).toBe(0o600);
+      await out.close();
+    } finally {
+      process.umask(old);
+    }
   });
 
   it('trims the file back to the committed length on open', async () => {

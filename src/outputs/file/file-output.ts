@@ -70,7 +70,9 @@ export class FileOutput implements Output {
     try {
       // Read/write without O_APPEND: Linux ignores the position of pwrite on O_APPEND descriptors,
       // and positional writes make a retried batch land exactly where the failed one should have.
-      this.fh = await open(this.path, constants.O_RDWR | constants.O_CREAT, 0o644);
+      // 0600: audit records are sensitive. A shipper under another user needs a group or ACL set
+      // by the operator; an existing file keeps the mode it has.
+      this.fh = await open(this.path, constants.O_RDWR | constants.O_CREAT, 0o600);
       const size = (await this.fh.stat()).size;
       if (committed === undefined) {
         this.length = size;
