@@ -160,7 +160,7 @@ describe('FileStateStore', () => {
     try {
       const s = new FileStateStore(join(dir, 'nested', 'state'));
       await s.load();
-      await s.commit([cp('Audit.Exchange', 100, ['x'])], { file: { path: '/o', length: 10 } });
+      await s.commit([cp('Audit.Exchange', 100)], { file: { path: '/o', length: 10 } });
       const root = join(dir, 'nested', 'state');
       const modes: Record<string, number> = {};
       for (const p of [join(dir, 'nested'), root, join(root, 'tenant-a'), join(root, 'tenant-a', 'Audit.Exchange.json'), join(root, 'outputs.json'), join(root, 'commit.json'), join(root, 'lock')]) {
