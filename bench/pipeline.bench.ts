@@ -1,13 +1,16 @@
 // Item 5: the ingest pipeline on Elasticsearch. The pipeline-test corpus (test/pipeline/test-*.json,
 // copies with fresh Ids) is bulk-indexed as the elasticsearch output sends it ({"message": raw},
 // create, _id = Id), once through the package's pipeline (installed by `setup`) and once through a
-// trivial pipeline (only the `json` processor), on the same node in the same run. Uses ES_URL when
-// set, else starts the embedded node (scripts/search-engine, needs java + mvn).
+// trivial pipeline (only the `json` processor), on the same node in the same run. Case `pipeline`
+// runs on Elasticsearch 7.10, `pipeline-os3` on OpenSearch 3 (src/search-engine/matrix.ts); each
+// uses its engine's URL variable (ES_URL, OPENSEARCH3_URL) when set, else starts the embedded node
+// (needs java + mvn).
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { startEngine, type RunningEngine } from '../scripts/search-engine/engine-runner.js';
+import { startEngine, type RunningEngine } from '../src/search-engine/engine-runner.js';
+import { engineSpec, type EngineId } from '../src/search-engine/matrix.js';
 import { entryPipelineName } from '../src/integration/setup/pipelines.js';
 import { setup } from '../src/integration/setup/setup.js';
 import { round } from './e2e.bench.js';
@@ -123,9 +126,9 @@ async function ingestProfile(url: string, prefix: string): Promise<string[]> {
   return [`ingest self time by sub-pipeline (node stats, ${total} ms): ${pipes.join(', ')}`, `slowest processors: ${top.join(', ')}`];
 }
 
-function notRun(reason: string, before: number[]): CaseResult {
+function notRun(name: string, reason: string, before: number[]): CaseResult {
   return {
-    name: 'pipeline',
+    name,
     title: 'Ingest pipeline vs trivial pipeline (json only)',
     notRun: reason,
     metrics: {},
@@ -135,19 +138,28 @@ function notRun(reason: string, before: number[]): CaseResult {
   };
 }
 
-export async function benchPipeline(ctx: BenchContext): Promise<CaseResult> {
+export const benchPipeline = (ctx: BenchContext): Promise<CaseResult> => benchPipelineOn(ctx, 'es7', 'pipeline');
+export const benchPipelineOs3 = (ctx: BenchContext): Promise<CaseResult> => benchPipelineOn(ctx, 'os3', 'pipeline-os3');
+
+async function benchPipelineOn(ctx: BenchContext, id: EngineId, name: string): Promise<CaseResult> {
   const before = load();
+  const spec = engineSpec(id);
+  const what = `${spec.kind} ${spec.version}`;
   let engine: RunningEngine | undefined;
-  let url = process.env['ES_URL']?.replace(/\/+$/, '');
+  let url = process.env[spec.urlEnv]?.replace(/\/+$/, '');
   if (url === undefined || url === '') {
-    ctx.log('pipeline: starting the embedded Elasticsearch (set ES_URL to use a running node)');
+    ctx.log(`${name}: starting the embedded ${what} (set ${spec.urlEnv} to use a running node)`);
     // The launcher's defaults favour a fast start (C1-only JIT, small heap); measure at full speed
-    // unless the caller chose other options.
-    process.env['O365_AUDIT_ENGINE_JAVA_OPTS'] ??= '-Xms1g -Xmx1g -XX:+UseParallelGC';
+    // unless the caller chose other options. OpenSearch 3 hit its circuit breaker with 1 GB.
+    const jvm = process.env['O365_AUDIT_ENGINE_JAVA_OPTS'];
+    process.env['O365_AUDIT_ENGINE_JAVA_OPTS'] = jvm ?? (id === 'os3' ? '-Xms2g -Xmx2g -XX:+UseParallelGC' : '-Xms1g -Xmx1g -XX:+UseParallelGC');
     try {
-      engine = await startEngine({ kind: 'elasticsearch', log: (l) => ctx.log(`es: ${l}`) });
+      engine = await startEngine({ engine: id, log: (l) => ctx.log(`${id}: ${l}`) });
     } catch (err) {
-      return notRun(`the embedded Elasticsearch did not start: ${(err as Error).message.split('\n')[0] ?? ''}`, before);
+      return notRun(name, `the embedded ${what} did not start: ${(err as Error).message.split('\n')[0] ?? ''}`, before);
+    } finally {
+      if (jvm === undefined) delete process.env['O365_AUDIT_ENGINE_JAVA_OPTS'];
+      else process.env['O365_AUDIT_ENGINE_JAVA_OPTS'] = jvm;
     }
     url = engine.url;
   }
@@ -194,11 +206,11 @@ export async function benchPipeline(ctx: BenchContext): Promise<CaseResult> {
     const tRate = docs / seconds.trivial;
     const sRate = docs / seconds.storeOnly;
     const out: CaseResult = {
-      name: 'pipeline',
+      name,
       title: 'Ingest pipeline vs trivial pipeline (json only)',
       metrics: {
         engine: `${installed.cluster.distribution} ${installed.cluster.version}`,
-        jvmOptions: engine === undefined ? 'external node (ES_URL)' : (process.env['O365_AUDIT_ENGINE_JAVA_OPTS'] ?? ''),
+        jvmOptions: engine === undefined ? `external node (${spec.urlEnv})` : (process.env['O365_AUDIT_ENGINE_JAVA_OPTS'] ?? (id === 'os3' ? '-Xms2g -Xmx2g -XX:+UseParallelGC' : '-Xms1g -Xmx1g -XX:+UseParallelGC')),
         geoip: installed.geoip,
         corpusRecords: records.length,
         docs,
@@ -223,7 +235,7 @@ export async function benchPipeline(ctx: BenchContext): Promise<CaseResult> {
     out.notes = [...(await ingestProfile(url, entryPipelineName(installed.version)).catch((e: unknown) => [`ingest profile unavailable: ${(e as Error).message}`])), ...firstErrors.map((e) => `first refused item, ${e}`)];
     return out;
   } catch (err) {
-    return notRun(`failed: ${(err as Error).message.slice(0, 300)}`, before);
+    return notRun(name, `failed: ${(err as Error).message.slice(0, 300)}`, before);
   } finally {
     await call(url, 'DELETE', `/_data_stream/${stream}`).catch(() => undefined);
     await call(url, 'DELETE', `/${stream}`).catch(() => undefined);

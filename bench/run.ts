@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { benchEndToEnd, round } from './e2e.bench.js';
 import { benchFloor } from './floor.bench.js';
 import { benchHugeBlob } from './huge-blob.bench.js';
-import { benchPipeline } from './pipeline.bench.js';
+import { benchPipeline, benchPipelineOs3 } from './pipeline.bench.js';
 import { benchTenants } from './tenants.bench.js';
 import { benchDir, buildDir, bundleChildren, repoRoot } from './lib/bundle.js';
 import type { BenchContext, CaseResult } from './lib/context.js';
@@ -24,6 +24,7 @@ const CASES: Record<string, (ctx: BenchContext) => Promise<CaseResult>> = {
   'huge-blob': benchHugeBlob,
   tenants: benchTenants,
   pipeline: benchPipeline,
+  'pipeline-os3': benchPipelineOs3,
 };
 
 export interface BenchResults {

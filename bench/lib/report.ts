@@ -33,7 +33,7 @@ export function renderReport(r: BenchResults): string {
     'npm run bench -- --report-only    # rewrite this page from bench/results/latest.json',
     '```',
     '',
-    'The pipeline case starts the embedded Elasticsearch 7.10.2 (scripts/search-engine: needs `java` and',
+    'The pipeline case starts the embedded Elasticsearch 7.10.2 (src/search-engine: needs `java` and',
     '`mvn`; the first start downloads the node from Maven Central), or uses the node at `ES_URL`. Without',
     'either its row says "not run" and why. CPU profiles land in bench/.build/profiles/ (not committed).',
     '',

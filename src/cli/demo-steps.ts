@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startEngine, type RunningEngine } from '../../scripts/search-engine/engine-runner.js';
+import { startEngine, type RunningEngine } from '../search-engine/engine-runner.js';
 import type { AppConfig } from '../config/types.js';
 import { loadConfigFile } from '../config/load.js';
 import { O365AuditError } from '../errors.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startEngine } from '../../scripts/search-engine/engine-runner.js';
+import { startEngine } from '../../src/search-engine/engine-runner.js';
 
 describe('search engine launcher', () => {
   it('rejects with O365_ERR_ENGINE when java is missing', async () => {

@@ -1,14 +1,19 @@
-// Shared bits of the setup/ingest es tests: node URLs (ES_URL / OPENSEARCH_URL or the ones
-// test/es/global-setup.ts provides) and a tiny JSON caller.
+// Shared bits of the es tests: node URLs (each engine's variable, e.g. ES_URL / ES9_URL, or the
+// ones test/es/global-setup.ts provides) and a tiny JSON caller.
 import { inject } from 'vitest';
+import { DEFAULT_ENGINE, engineSpec, type EngineId } from '../../src/search-engine/matrix.js';
 
 export type Engine = 'elasticsearch' | 'opensearch';
 export const ENGINES: Engine[] = ['elasticsearch', 'opensearch'];
 
-export function urlOf(engine: Engine): string {
-  const env = engine === 'elasticsearch' ? process.env['ES_URL'] : process.env['OPENSEARCH_URL'];
+/** URL of an engine of the matrix; 'elasticsearch' / 'opensearch' mean ES 7.10 / OpenSearch 2. */
+export function urlOf(engine: Engine | EngineId): string {
+  const id = engine === 'elasticsearch' || engine === 'opensearch' ? DEFAULT_ENGINE[engine] : engine;
+  const env = process.env[engineSpec(id).urlEnv];
   if (env) return env.replace(/\/+$/, '');
-  return inject(engine === 'elasticsearch' ? 'esUrl' : 'osUrl');
+  const url = inject('engineUrls')?.[id];
+  if (!url) throw new Error(`no ${id} node: the es global setup starts one, or set ${engineSpec(id).urlEnv}`);
+  return url;
 }
 
 export async function es(url: string, method: string, path: string, body?: unknown, ndjson = false): Promise<{ status: number; json: any }> {

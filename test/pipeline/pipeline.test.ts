@@ -2,7 +2,8 @@
 // engine, runs every test-*.json case through _simulate AND through bulk indexing into
 // logs-o365.audit-<namespace>, and checks: no pipeline/mapping errors (except declared error cases),
 // no _ignored values, every output field declared in fields/, valid ECS category/type pairs, goldens
-// (written from Elasticsearch with UPDATE_GOLDENS=1), and OpenSearch output equal to Elasticsearch's.
+// (written from Elasticsearch 7.10 with UPDATE_GOLDENS=1), and OpenSearch 2 and 3 output equal to
+// Elasticsearch's. Runs on every engine of the matrix that has ingest processors.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { EcsFlat } from '@elastic/ecs';
@@ -15,6 +16,7 @@ import { entryPipelineName, loadPipelines } from '../../src/integration/setup/pi
 import { generateMappings } from '../../src/integration/mappings/generate.js';
 import { loadFieldsDir } from '../../src/integration/mappings/load-fields.js';
 import { canonical, CASES_DIR, loadCases, prettySorted, stripDynamic, writeGolden } from './lib/cases.js';
+import { ENGINE_MATRIX, type EngineId } from '../../src/search-engine/matrix.js';
 
 // Installed under a test version and a test index pattern, so the package installed by the global
 // setup (and other test files) are not touched. geoip is left out (deterministic goldens).
@@ -24,19 +26,21 @@ const TEMPLATE = 'o365-audit-pipelinetest';
 const NS_PREFIX = 'pipelinetest';
 const UPDATE = process.env.UPDATE_GOLDENS === '1';
 
-function urlOf(key: 'esUrl' | 'osUrl', env: string): string | undefined {
+function urlOf(id: EngineId, env: string): string | undefined {
+  if (process.env[env]) return process.env[env];
   try {
-    const v = inject(key as never) as unknown as string | undefined;
+    const v = (inject('engineUrls' as never) as unknown as Record<string, string> | undefined)?.[id];
     if (v) return v;
   } catch {
     /* no global setup value */
   }
-  return process.env[env];
+  return undefined;
 }
 
 const cases = loadCases();
 const decls = loadFields();
-const results: Record<string, Record<string, unknown[]>> = {};
+const results: Record<string, Partial<Record<EngineId, unknown[]>>> = {};
+const INGEST_ENGINES = ENGINE_MATRIX.filter((e) => e.ingest);
 
 /** error.message texts embed engine-specific parser messages: compare only the processor part. */
 function engineNeutral(doc: any): any {
@@ -57,10 +61,12 @@ function validCategoryTypes(doc: any): string[] {
   return problems;
 }
 
-for (const [key, env] of [['esUrl', 'ES_URL'], ['osUrl', 'OPENSEARCH_URL']] as const) {
-  const url = urlOf(key, env);
+for (const spec of INGEST_ENGINES) {
+  const url = urlOf(spec.id, spec.urlEnv);
+  const key = spec.id;
+  const env = spec.urlEnv;
   // No URL is a failure, never a skip: the es global setup starts the engines or names them.
-  describe(`ingest pipelines on ${key === 'esUrl' ? 'Elasticsearch' : 'OpenSearch'}`, () => {
+  describe(`ingest pipelines on ${spec.kind === 'elasticsearch' ? 'Elasticsearch' : 'OpenSearch'} ${spec.version}`, () => {
     let engine: Engine;
     const indices: string[] = [];
     const installed: string[] = [];
@@ -117,7 +123,7 @@ for (const [key, env] of [['esUrl', 'ES_URL'], ['osUrl', 'OPENSEARCH_URL']] as c
           if (typeof rid === 'string' && rid.trim()) expect(ids[i], `${where}: _id`).toBe(rid.trim().length <= 128 ? rid.trim() : undefined);
         }
         const stripped = docs.map((d: unknown) => stripDynamic(d, dynamic));
-        (results[c.file] ??= {})[engine.name] = stripped;
+        (results[c.file] ??= {})[spec.id] = stripped;
         // Goldens come from Elasticsearch; with UPDATE_GOLDENS OpenSearch is held to this run's
         // Elasticsearch output by the 'engines agree' test instead.
         if (engine.name === 'elasticsearch' && UPDATE) writeGolden(c, stripped);
@@ -161,11 +167,16 @@ for (const [key, env] of [['esUrl', 'ES_URL'], ['osUrl', 'OPENSEARCH_URL']] as c
 }
 
 describe('engines agree', () => {
-  it('OpenSearch output equals Elasticsearch output', () => {
-    const both = Object.entries(results).filter(([, r]) => r.elasticsearch && r.opensearch);
-    for (const [file, r] of both) expect(r.opensearch!.map((d) => canonical(engineNeutral(d))), file).toEqual(r.elasticsearch!.map((d) => canonical(engineNeutral(d))));
-    if (UPDATE && results['test-sample.json']?.elasticsearch) {
-      writeFileSync(`${CASES_DIR}sample_event.json`, prettySorted(results['test-sample.json'].elasticsearch[0]));
+  for (const other of INGEST_ENGINES.filter((e) => e.id !== 'es7')) {
+    it(`OpenSearch ${other.version} output equals Elasticsearch 7.10 output`, () => {
+      const both = Object.entries(results).filter(([, r]) => r.es7 && r[other.id]);
+      expect(both.length, 'cases run on both engines').toBe(cases.length);
+      for (const [file, r] of both) expect(r[other.id]!.map((d) => canonical(engineNeutral(d))), file).toEqual(r.es7!.map((d) => canonical(engineNeutral(d))));
+    });
+  }
+  afterAll(() => {
+    if (UPDATE && results['test-sample.json']?.es7) {
+      writeFileSync(`${CASES_DIR}sample_event.json`, prettySorted(results['test-sample.json'].es7[0]));
     }
   });
 });

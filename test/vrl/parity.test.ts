@@ -1,11 +1,11 @@
 // Unit tests of the Vector parity machinery (no VRL binary needed): the documented exceptions are
 // read from PARITY.md and explain only the differences their rule allows; ensure-vrl fails with a
 // coded error, naming the build command, when the binary is missing and cargo is absent.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureVrl, vrlBinary } from '../../scripts/vrl/ensure-vrl.js';
+import { buildPidFile, ensureVrl, startVrlBuild, vrlBinary } from '../../scripts/vrl/ensure-vrl.js';
 import { diffDocs, type Exception, flatten, loadExceptions } from './parity.js';
 
 const exc: Exception[] = [
@@ -94,5 +94,22 @@ describe('ensureVrl', () => {
     }
     expect((err as { code?: string }).code).toBe('O365_ERR_VRL_CLI');
     expect((err as Error).message).toContain('cargo install vrl --version 0.38.0 --features cli');
+  });
+
+  it('a background build (npm pretest) overlaps the tests: ensureVrl waits for it instead of building twice', () => {
+    // A stand-in cargo that takes 2 s and counts its runs; the real build takes ~11 minutes.
+    const bin = join(cache, 'fake-bin');
+    mkdirSync(bin, { recursive: true });
+    const runs = join(cache, 'cargo-runs');
+    writeFileSync(join(bin, 'cargo'), `#!/bin/sh\necho run >> '${runs}'\nsleep 2\nroot=""\nwhile [ $# -gt 0 ]; do [ "$1" = --root ] && root="$2"; shift; done\nmkdir -p "$root/bin" && printf '#!/bin/sh\\n' > "$root/bin/vrl" && chmod +x "$root/bin/vrl"\n`, { mode: 0o755 });
+    const env = { O365_AUDIT_CACHE: join(cache, 'bg'), PATH: `${bin}:${process.env['PATH']}`, HOME: cache };
+    expect(startVrlBuild({ env, log: () => undefined })).toBe('started');
+    expect(existsSync(buildPidFile(env))).toBe(true);
+    expect(startVrlBuild({ env, log: () => undefined })).toBe('running');
+    const t0 = Date.now();
+    expect(ensureVrl({ env, log: () => undefined })).toBe(vrlBinary(env));
+    expect(Date.now() - t0).toBeGreaterThan(500);
+    expect(readFileSync(runs, 'utf8').trim().split('\n')).toEqual(['run']);
+    expect(startVrlBuild({ env, log: () => undefined })).toBe('present');
   });
 });

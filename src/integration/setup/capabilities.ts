@@ -1,6 +1,7 @@
 // Finds out what the target cluster supports (distribution, data streams, ingest processors,
 // mapping types, lifecycle management) with read-only calls and throwaway probe templates, so one
-// setup works on ES 7.10 OSS, ES 7.x/8.x with x-pack and OpenSearch 2.x.
+// setup works on ES 7.10 OSS, ES 8.x/9.x (also the minimal distributions without ingest modules)
+// and OpenSearch 2.x/3.x.
 import type { MappingCapabilities } from '../mappings/types.js';
 import { errorReason, SetupError, type ClusterClient } from './http.js';
 
@@ -10,7 +11,14 @@ export interface ClusterCapabilities {
   dataStreams: boolean;
   ignoreMissingComponentTemplates: boolean;
   processors: Set<string>;
+  /**
+   * The cluster runs ingest pipelines at all. False on nodes without the ingest modules (Elastic's
+   * minimal distributions list only x-pack's set_security_user): pipelines cannot be installed.
+   */
+  ingest: boolean;
   geoip: boolean;
+  /** Create-data-stream API (PUT _data_stream/<name>); without it the stream is created on the first write. */
+  createDataStreamApi: boolean;
   lifecycle: 'ilm' | 'ism' | 'none';
   mapping: MappingCapabilities;
 }
@@ -29,13 +37,26 @@ async function mappingAccepted(client: ClusterClient, field: Record<string, unkn
   return res.status === 200;
 }
 
-export async function detectCapabilities(client: ClusterClient): Promise<ClusterCapabilities> {
+/** Version and distribution from GET /, else from _nodes/_local (GET / is 405 on Elastic's minimal distributions). */
+async function identify(client: ClusterClient): Promise<{ version: string; distribution: 'elasticsearch' | 'opensearch' }> {
   const root = await client.call('GET', '/');
-  if (root.status !== 200) throw new SetupError(`unexpected answer from ${client.url} (${root.status}): ${errorReason(root.body)}`, 'is this an Elasticsearch or OpenSearch URL?', { status: root.status });
-  const info = root.body as { version?: { number?: string; distribution?: string }; tagline?: string };
-  const version = info.version?.number;
-  if (typeof version !== 'string') throw new SetupError(`${client.url} does not look like Elasticsearch or OpenSearch (no version in GET /)`, 'check the URL');
-  const distribution = info.version?.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch';
+  if (root.status === 200) {
+    const info = root.body as { version?: { number?: string; distribution?: string }; tagline?: string };
+    const version = info.version?.number;
+    if (typeof version !== 'string') throw new SetupError(`${client.url} does not look like Elasticsearch or OpenSearch (no version in GET /)`, 'check the URL');
+    return { version, distribution: info.version?.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch' };
+  }
+  const local = await client.call('GET', '/_nodes/_local?filter_path=nodes.*.version,nodes.*.build_flavor,nodes.*.build_type');
+  const node = Object.values((local.body as { nodes?: Record<string, { version?: string }> } | undefined)?.nodes ?? {})[0];
+  if (local.status !== 200 || typeof node?.version !== 'string') {
+    throw new SetupError(`unexpected answer from ${client.url} (GET / → ${root.status}: ${errorReason(root.body)})`, 'is this an Elasticsearch or OpenSearch URL?', { status: root.status });
+  }
+  // OpenSearch always answers GET /; a node that does not is Elasticsearch.
+  return { version: node.version, distribution: 'elasticsearch' };
+}
+
+export async function detectCapabilities(client: ClusterClient): Promise<ClusterCapabilities> {
+  const { version, distribution } = await identify(client);
   const major = Number(version.split('.')[0]);
   if (distribution === 'elasticsearch' && major < 7) throw new SetupError(`Elasticsearch ${version} is too old: setup needs 7.10 or later (composable index templates)`, 'upgrade the cluster', {});
 
@@ -51,10 +72,16 @@ export async function detectCapabilities(client: ClusterClient): Promise<Cluster
     processors = processors === undefined ? types : new Set([...processors].filter((t) => types.has(t)));
   }
   processors ??= new Set();
+  // x-pack registers set_security_user even where the ingest modules are missing.
+  const ingest = [...processors].some((p) => p !== 'set_security_user');
 
   // ES 7.x needs the @timestamp mapping for a valid data-stream template; OSS rejects data_stream.
   const dataStreams = await simulateTemplateOk(client, { data_stream: {}, template: { mappings: { properties: { '@timestamp': { type: 'date' } } } } });
   const ignoreMissingComponentTemplates = await simulateTemplateOk(client, { composed_of: [`${PROBE}-missing`], ignore_missing_component_templates: [`${PROBE}-missing`] });
+
+  // Without the data-streams module the _data_stream endpoints are missing ("no handler found").
+  const dsProbe = dataStreams ? await client.call('GET', `/_data_stream/${PROBE}`) : undefined;
+  const createDataStreamApi = dsProbe !== undefined && dsProbe.status !== 405 && !/no handler found/.test(errorReason(dsProbe.body));
 
   let lifecycle: ClusterCapabilities['lifecycle'] = 'none';
   if (distribution === 'elasticsearch') {
@@ -78,5 +105,5 @@ export async function detectCapabilities(client: ClusterClient): Promise<Cluster
     unsignedLong: await mappingAccepted(client, { type: 'unsigned_long' }),
   };
 
-  return { distribution, version, dataStreams, ignoreMissingComponentTemplates, processors, geoip: processors.has('geoip'), lifecycle, mapping };
+  return { distribution, version, dataStreams, ignoreMissingComponentTemplates, processors, ingest, geoip: processors.has('geoip'), createDataStreamApi, lifecycle, mapping };
 }

@@ -1,6 +1,7 @@
 // `o365-audit setup`: installs pipelines, templates and lifecycle policy into a cluster and says
-// what it installed in plain words. Exit 1 on failure with the reason and a hint; never prints
-// credentials. The lead mounts it with `program.addCommand(setupCommand())`.
+// what it installed in plain words. Exit status (README "setup"): 0 everything installed, 3 what the
+// cluster supports is installed and the rest is listed under "Not installed" with the reason,
+// 1 failure with the reason and a hint. Never prints credentials.
 import { Command, Option } from 'commander';
 import { O365AuditError } from '../../errors.js';
 import { readCaFile, SetupError, type SetupAuth } from './http.js';
@@ -25,6 +26,10 @@ export function formatSetupResult(r: SetupResult): string {
   for (const a of r.assets) lines.push(`  ${a.kind} ${a.name}: ${a.status}`);
   lines.push(`Documents go to ${r.target}.`);
   for (const n of r.notes) lines.push(`Note: ${n}`);
+  if (r.notInstalled.length > 0) {
+    lines.push('Not installed (this cluster cannot hold them):');
+    for (const m of r.notInstalled) lines.push(`  ${m.kind} ${m.name}: ${m.reason}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -38,7 +43,10 @@ function authFrom(opts: SetupCliOptions): SetupAuth | undefined {
   return undefined;
 }
 
-/** Runs setup for the CLI; returns the exit code. */
+/** Exit status when setup installed what the cluster supports but not everything (see notInstalled). */
+export const EXIT_SETUP_PARTIAL = 3;
+
+/** Runs setup for the CLI; returns the exit code (0 complete, 3 partial, 1 failed). */
 export async function runSetup(opts: SetupCliOptions, io: Io = process): Promise<number> {
   try {
     const result = await setup({
@@ -48,7 +56,7 @@ export async function runSetup(opts: SetupCliOptions, io: Io = process): Promise
       namespace: opts.namespace,
     });
     io.stdout.write(formatSetupResult(result));
-    return 0;
+    return result.complete ? 0 : EXIT_SETUP_PARTIAL;
   } catch (err) {
     if (err instanceof O365AuditError) {
       const hint = typeof err.context['hint'] === 'string' ? `\n  hint: ${err.context['hint']}` : '';

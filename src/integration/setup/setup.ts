@@ -1,5 +1,6 @@
 // `setup`: installs, idempotently and versioned, the ingest pipelines, the component and index
-// templates and (where the cluster has one) a lifecycle policy for logs-o365.audit-*.
+// templates, the data stream and (where the cluster has one) a lifecycle policy for
+// logs-o365.audit-*. What the cluster cannot hold is listed in `notInstalled`, with the reason.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { generateMappings } from '../mappings/generate.js';
@@ -33,8 +34,14 @@ export interface SetupOptions {
   force?: boolean;
 }
 
-export type AssetKind = 'ingest pipeline' | 'component template' | 'index template' | 'lifecycle policy';
-export type AssetStatus = 'installed' | 'updated' | 'up to date';
+export type AssetKind = 'ingest pipeline' | 'component template' | 'index template' | 'lifecycle policy' | 'data stream';
+export type AssetStatus = 'installed' | 'updated' | 'up to date' | 'rolled over';
+
+export interface NotInstalled {
+  kind: AssetKind;
+  name: string;
+  reason: string;
+}
 
 export interface InstalledAsset {
   kind: AssetKind;
@@ -53,6 +60,10 @@ export interface SetupResult {
   assets: InstalledAsset[];
   /** Plain-words statements about what this cluster does differently. */
   notes: string[];
+  /** Parts of the package this cluster cannot hold, each with the reason (empty: everything installed). */
+  notInstalled: NotInstalled[];
+  /** True when every part of the package is installed (notInstalled is empty). */
+  complete: boolean;
   /** True when nothing had to change. */
   upToDate: boolean;
 }
@@ -143,7 +154,8 @@ async function updateExistingIndices(client: ClusterClient, entryPipeline: strin
   const found = await client.call('GET', `/${INDEX_PATTERN}/_settings?filter_path=*.settings.index.default_pipeline`);
   if (found.status !== 200 || found.body === undefined) return;
   const ours = Object.entries(found.body as Record<string, { settings?: { index?: { default_pipeline?: string } } }>)
-    .filter(([, v]) => { const p = v.settings?.index?.default_pipeline; return p !== undefined && p !== entryPipeline && p.startsWith(`logs-${DATASET}-`); })
+    // Backing indices of data streams are left alone: the data stream rolls over instead.
+    .filter(([index, v]) => { const p = v.settings?.index?.default_pipeline; return !index.startsWith('.ds-') && p !== undefined && p !== entryPipeline && p.startsWith(`logs-${DATASET}-`); })
     .map(([index]) => index);
   if (ours.length === 0) return;
   const list = ours.map(encodeURIComponent).join(',');
@@ -152,6 +164,37 @@ async function updateExistingIndices(client: ClusterClient, entryPipeline: strin
   const mapping = await client.call('PUT', `/${list}/_mapping`, mappings);
   if (mapping.status >= 300) notes.push(`existing indices ${ours.join(', ')} keep their old mappings (${errorReason(mapping.body)}); new fields apply from the next index or rollover`);
   else notes.push(`existing indices ${ours.join(', ')} now use pipeline ${entryPipeline} and the new mappings`);
+}
+
+/** Our data streams (logs-o365.audit-*), via _resolve/index: it exists where _data_stream may not. */
+async function ourDataStreams(client: ClusterClient): Promise<string[]> {
+  const res = await client.call('GET', `/_resolve/index/${INDEX_PATTERN}?expand_wildcards=open`);
+  if (res.status !== 200) return [];
+  return ((res.body as { data_streams?: Array<{ name: string }> }).data_streams ?? []).map((d) => d.name);
+}
+
+/**
+ * Where the package's mappings or settings changed, rolls each of our data streams over so its new
+ * write index takes the new template (an old backing index keeps its mappings: changing a field's
+ * type in place is impossible, and a type that differs between backing indices breaks queries).
+ */
+async function rollOverDataStreams(client: ClusterClient, record: (a: InstalledAsset) => void, notes: string[]): Promise<void> {
+  for (const ds of await ourDataStreams(client)) {
+    const res = await client.call('POST', `/${encodeURIComponent(ds)}/_rollover`);
+    if (res.status >= 300) notes.push(`data stream ${ds} could not roll over (${errorReason(res.body)}): new mappings apply from its next rollover`);
+    else record({ kind: 'data stream', name: ds, status: 'rolled over' });
+  }
+}
+
+async function installDataStream(client: ClusterClient, caps: ClusterCapabilities, target: string, notInstalled: NotInstalled[]): Promise<InstalledAsset | undefined> {
+  if (!caps.dataStreams) return undefined;
+  if (!caps.createDataStreamApi) {
+    notInstalled.push({ kind: 'data stream', name: target, reason: 'this cluster has no create-data-stream API (PUT _data_stream; the data-streams module is missing): the data stream is created from the index template on the first write' });
+    return undefined;
+  }
+  if ((await ourDataStreams(client)).includes(target)) return { kind: 'data stream', name: target, status: 'up to date' };
+  await expectOk(client, 'PUT', `/_data_stream/${encodeURIComponent(target)}`, undefined, `data stream ${target}`);
+  return { kind: 'data stream', name: target, status: 'installed' };
 }
 
 export async function setup(options: SetupOptions): Promise<SetupResult> {
@@ -165,8 +208,14 @@ export async function setup(options: SetupOptions): Promise<SetupResult> {
     const caps = await detectCapabilities(client);
     log?.info(`cluster: ${caps.distribution} ${caps.version} at ${client.url}`);
     const generated = generateMappings(loadFieldsDir(join(root, 'fields')), caps.mapping);
-    const { pipelines, notes: compat } = loadPipelines(join(root, 'pipelines'), version, caps.processors);
+    const notInstalled: NotInstalled[] = [];
+    // Without ingest processors no pipeline can be stored; everything else still is.
+    const { pipelines, notes: compat } = caps.ingest ? loadPipelines(join(root, 'pipelines'), version, caps.processors) : { pipelines: [], notes: [] };
     const entry = entryPipelineName(version);
+    if (!caps.ingest) {
+      const count = loadPipelines(join(root, 'pipelines'), version, new Set()).pipelines.length;
+      notInstalled.push({ kind: 'ingest pipeline', name: `${entry} (and ${count - 1} sub-pipelines)`, reason: 'this cluster has no ingest processors (its nodes lack the ingest-common and painless modules): send documents already processed (the Vector VRL program in pipelines/vector) or add ingest nodes and run setup again' });
+    }
     const assets: InstalledAsset[] = [];
     const record = (a: InstalledAsset): void => {
       assets.push(a);
@@ -178,19 +227,22 @@ export async function setup(options: SetupOptions): Promise<SetupResult> {
     for (const p of [...pipelines.filter((x) => x.name !== entry), ...pipelines.filter((x) => x.name === entry)]) {
       record({ kind: 'ingest pipeline', name: p.name, status: await installPipeline(client, p.name, p.body, version) });
     }
-    const component = await installWithMeta(client, 'component template', `/_component_template/${PACKAGE_COMPONENT}`, 'component_templates', 'component_template', PACKAGE_COMPONENT, componentTemplateBody(generated, entry, caps), version, options.force === true);
+    const component = await installWithMeta(client, 'component template', `/_component_template/${PACKAGE_COMPONENT}`, 'component_templates', 'component_template', PACKAGE_COMPONENT, componentTemplateBody(generated, caps.ingest ? entry : undefined, caps), version, options.force === true);
     record({ kind: 'component template', name: PACKAGE_COMPONENT, status: component });
     const template = await installWithMeta(client, 'index template', `/_index_template/${INDEX_TEMPLATE}`, 'index_templates', 'index_template', INDEX_TEMPLATE, indexTemplateBody(caps), version, options.force === true);
     record({ kind: 'index template', name: INDEX_TEMPLATE, status: template });
     const lifecycle = await installLifecycle(client, caps, version);
     if (lifecycle !== undefined) record(lifecycle);
+    else notInstalled.push({ kind: 'lifecycle policy', name: LIFECYCLE_POLICY, reason: 'this cluster has no lifecycle management (no ILM, no ISM plugin): indices are kept until you delete them, and data streams roll over only when setup or you ask' });
 
     const target = `logs-${DATASET}-${namespace}`;
     const notes: string[] = [];
+    if (caps.dataStreams && (component !== 'up to date' || template !== 'up to date')) await rollOverDataStreams(client, record, notes);
+    const stream = await installDataStream(client, caps, target, notInstalled);
+    if (stream !== undefined && !assets.some((a) => a.name === target)) record(stream);
     notes.push(caps.dataStreams
-      ? `${target} is a data stream, created on the first write`
+      ? `${target} is a data stream`
       : `this cluster has no data streams: ${target} is created as a plain index on the first write, and it does not roll over`);
-    if (caps.lifecycle === 'none') notes.push('no lifecycle management on this cluster: indices are kept until you delete them');
     if (!caps.ignoreMissingComponentTemplates) notes.push(`this cluster cannot reference an optional ${`logs-${DATASET}@custom`} component template: customise mappings by editing a copy of the index template instead`);
     notes.push(...compat.map((c) => c.detail), ...generated.notes);
     if (component !== 'up to date') await updateExistingIndices(client, entry, generated.mappings, notes);
@@ -205,6 +257,8 @@ export async function setup(options: SetupOptions): Promise<SetupResult> {
       lifecycle: caps.lifecycle,
       assets,
       notes,
+      notInstalled,
+      complete: notInstalled.length === 0,
       upToDate: assets.every((a) => a.status === 'up to date'),
     };
   } finally {

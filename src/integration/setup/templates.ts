@@ -7,6 +7,14 @@ import { DATASET } from './pipelines.js';
 export const INDEX_TEMPLATE = `logs-${DATASET}`;
 export const PACKAGE_COMPONENT = `logs-${DATASET}@package`;
 export const CUSTOM_COMPONENT = `logs-${DATASET}@custom`;
+/** Fleet's hook for customising every logs-*-* data stream; ours honours it like Fleet's templates do. */
+export const LOGS_CUSTOM_COMPONENT = 'logs@custom';
+/**
+ * Above the built-in `logs` template of Elasticsearch 8/9 default distributions (pattern logs-*-*,
+ * priority 100) and equal to Fleet's integration templates: only one index template applies to a
+ * new data stream, the one with the highest priority, so ours must be above 100. See docs/engines.md.
+ */
+export const INDEX_TEMPLATE_PRIORITY = 200;
 export const INDEX_PATTERN = `logs-${DATASET}-*`;
 export const LIFECYCLE_POLICY = 'o365-audit';
 
@@ -22,9 +30,10 @@ export function meta(version: string): AssetMeta {
   return { package: { name: 'o365-audit', version }, managed_by: 'o365-audit', managed: true };
 }
 
-export function componentTemplateBody(generated: GeneratedMappings, entryPipeline: string, caps: ClusterCapabilities): Record<string, unknown> {
+/** `entryPipeline` undefined: the cluster has no ingest processors, documents arrive processed. */
+export function componentTemplateBody(generated: GeneratedMappings, entryPipeline: string | undefined, caps: ClusterCapabilities): Record<string, unknown> {
   const index: Record<string, unknown> = {
-    default_pipeline: entryPipeline,
+    ...(entryPipeline === undefined ? {} : { default_pipeline: entryPipeline }),
     mapping: { total_fields: { limit: generated.totalFieldsLimit } },
   };
   // ILM attaches by setting; ISM attaches by the policy's ism_template instead.
@@ -35,10 +44,12 @@ export function componentTemplateBody(generated: GeneratedMappings, entryPipelin
 export function indexTemplateBody(caps: ClusterCapabilities): Record<string, unknown> {
   const body: Record<string, unknown> = {
     index_patterns: [INDEX_PATTERN],
-    priority: 200,
-    composed_of: caps.ignoreMissingComponentTemplates ? [PACKAGE_COMPONENT, CUSTOM_COMPONENT] : [PACKAGE_COMPONENT],
+    priority: INDEX_TEMPLATE_PRIORITY,
+    // Fleet's order: the package, then logs@custom (all logs), then the dataset's own @custom, so a
+    // user's dataset setting beats their global one and both beat ours. Both may be missing.
+    composed_of: caps.ignoreMissingComponentTemplates ? [PACKAGE_COMPONENT, LOGS_CUSTOM_COMPONENT, CUSTOM_COMPONENT] : [PACKAGE_COMPONENT],
   };
-  if (caps.ignoreMissingComponentTemplates) body['ignore_missing_component_templates'] = [CUSTOM_COMPONENT];
+  if (caps.ignoreMissingComponentTemplates) body['ignore_missing_component_templates'] = [LOGS_CUSTOM_COMPONENT, CUSTOM_COMPONENT];
   if (caps.dataStreams) body['data_stream'] = {};
   return body;
 }

@@ -1,7 +1,7 @@
 // Builds small GeoIP City/Country/ASN test databases (documentation and well-known test ranges)
 // so the geoip ingest processor can be exercised without downloading MaxMind data. Files are named
 // like MaxMind's (GeoLite2-*.mmdb) because Elasticsearch 7.10 insists on exactly those names.
-// Run directly: `tsx scripts/search-engine/geoip-test-db.ts OUT_DIR`.
+// Run directly: `tsx src/search-engine/geoip-test-db.ts OUT_DIR`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';

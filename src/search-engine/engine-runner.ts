@@ -1,6 +1,7 @@
-// Starts a real Elasticsearch 7.10.2 or OpenSearch 2.19.1 node inside a JVM (codelibs embedded
-// runners from Maven Central; no Docker here), on loopback with a free port and a temp home that
-// is deleted on stop. Fails loudly (code O365_ERR_ENGINE) with the node's log tail, never silently.
+// Starts a real search node of the engine matrix (matrix.ts) from Maven Central (no Docker here):
+// the codelibs embedded runners in one JVM (ES 7.10, OpenSearch 2.x/3.x) or Elastic's integ-test-zip
+// distribution (ES 8/9, see elastic-distribution.ts), on loopback with a free port and a temp home
+// that is deleted on stop. Fails loudly (code O365_ERR_ENGINE) with the node's log tail.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -8,13 +9,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { O365AuditError } from '../../src/errors.js';
+import { O365AuditError } from '../errors.js';
+import { startDistributionNode } from './elastic-distribution.js';
 import { writeGeoipTestDatabases } from './geoip-test-db.js';
+import { DEFAULT_ENGINE, engineSpec, javaHome, type EngineId, type EngineKind, type EngineSpec } from './matrix.js';
 
-export type EngineKind = 'elasticsearch' | 'opensearch';
+export type { EngineId, EngineKind } from './matrix.js';
 
 export interface RunningEngine {
   url: string;
+  id: EngineId;
   kind: EngineKind;
   version: string;
   /** Whether the geoip processor was installed with the test databases. */
@@ -25,8 +29,10 @@ export interface RunningEngine {
 }
 
 export interface StartEngineOptions {
-  kind: EngineKind;
-  /** Path of the java binary; default $JAVA_HOME/bin/java, else `java` on PATH. */
+  /** Which engine of the matrix; default the kind's default (es7 / os2). */
+  engine?: EngineId;
+  kind?: EngineKind;
+  /** Path of the java binary; default the matrix's Java for the engine (matrix.ts javaHome()). */
   java?: string;
   /** Path of the mvn binary; default `mvn` on PATH. */
   mvn?: string;
@@ -59,35 +65,37 @@ export function enginePackageRoot(): string {
   throw engineError('cannot find the o365-audit package root (package.json named o365-audit) above this file or the working folder', { from: starts.join(', ') });
 }
 
-function engineFiles(kind: EngineKind): { pom: string; launcher: string; configFile: string } {
-  const here = join(enginePackageRoot(), 'scripts', 'search-engine');
-  const files = kind === 'elasticsearch'
-    ? { pom: join(here, 'elasticsearch-7.10', 'pom.xml'), launcher: join(here, 'ElasticsearchTestNode.java'), configFile: 'elasticsearch.yml' }
-    : { pom: join(here, 'opensearch-2.19', 'pom.xml'), launcher: join(here, 'OpenSearchTestNode.java'), configFile: 'opensearch.yml' };
-  for (const f of [files.pom, files.launcher]) if (!existsSync(f)) throw engineError(`starting ${kind}: ${f} is missing (the package ships scripts/search-engine)`, { path: f });
+/** Folder of the runner poms and launchers (shipped in the package: package.json "files"). */
+export const engineAssetsDir = (): string => join(enginePackageRoot(), 'src', 'search-engine');
+
+function engineFiles(spec: EngineSpec): { pom: string; launcher: string; configFile: string } {
+  const here = engineAssetsDir();
+  const files = { pom: join(here, spec.pomDir ?? '', 'pom.xml'), launcher: join(here, spec.launcher ?? ''), configFile: `${spec.kind}.yml` };
+  for (const f of [files.pom, files.launcher]) if (!existsSync(f)) throw engineError(`starting ${spec.kind} ${spec.version}: ${f} is missing (the package ships src/search-engine)`, { path: f });
   return files;
 }
 
-const geoipModulePom = (): string => join(enginePackageRoot(), 'scripts', 'search-engine', 'elasticsearch-7.10', 'ingest-geoip', 'pom.xml');
+const geoipModulePom = (): string => join(engineAssetsDir(), 'elasticsearch-7.10', 'ingest-geoip', 'pom.xml');
 
 // The runner copies its own config only when none exists, so ours wins. single-node stops the
 // node from probing (and handshaking with) other local clusters' transport ports; the disk
 // threshold is off because a nearly full /tmp would otherwise block index creation in tests.
 // (The runners force roles [master|cluster_manager, data] over any config file; the *TestNode.java
 // launchers add `ingest` through the runner's builder callback.)
-const NODE_CONFIG = [
-  'discovery.type: single-node',
+// OpenSearch 3's runner sets discovery.type itself and fails on a second one.
+const nodeConfig = (spec: EngineSpec): string => [
+  ...(spec.id === 'os3' ? [] : ['discovery.type: single-node']),
   'network.host: 127.0.0.1',
   'cluster.routing.allocation.disk.threshold_enabled: false',
   'action.destructive_requires_name: false',
   '',
 ].join('\n');
 
-function engineError(message: string, context: Record<string, string | number | undefined> = {}, cause?: unknown): O365AuditError {
+export function engineError(message: string, context: Record<string, string | number | undefined> = {}, cause?: unknown): O365AuditError {
   return new O365AuditError('O365_ERR_ENGINE', message, { context, cause });
 }
 
-function run(cmd: string, args: string[], what: string): Promise<{ code: number; output: string }> {
+export function run(cmd: string, args: string[], what: string): Promise<{ code: number; output: string }> {
   return new Promise((resolvePromise, reject) => {
     let child: ChildProcess;
     try {
@@ -181,7 +189,7 @@ function nodeLogTail(home: string, lines: number): string[] {
     .flatMap((f) => [`--- ${f} ---`, ...readFileSync(join(dir, f), 'utf8').trimEnd().split('\n').slice(-lines)]);
 }
 
-async function waitForHealth(url: () => string, deadline: number, exited: () => string | undefined): Promise<void> {
+export async function waitForHealth(url: () => string, deadline: number, exited: () => string | undefined): Promise<void> {
   for (;;) {
     const why = exited();
     if (why !== undefined) throw new Error(why);
@@ -211,19 +219,28 @@ export function engineJvmOptions(env: NodeJS.ProcessEnv = process.env): string[]
   return ['-Xms256m', '-Xmx768m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
 }
 
+/** The java binary for an engine: the option, else <matrix javaHome>/bin/java, else `java` on PATH. */
+export function javaFor(spec: EngineSpec, explicit?: string): string {
+  if (explicit !== undefined) return explicit;
+  const home = javaHome(spec.java);
+  return home === undefined ? 'java' : join(home, 'bin', 'java');
+}
+
 export async function startEngine(options: StartEngineOptions): Promise<RunningEngine> {
-  const engine = engineFiles(options.kind);
+  const spec = engineSpec(options.engine ?? DEFAULT_ENGINE[options.kind ?? 'elasticsearch']);
+  const java = javaFor(spec, options.java);
+  const javaCheck = await run(java, ['-version'], `starting ${spec.kind} ${spec.version}`);
+  if (javaCheck.code !== 0) throw engineError(`starting ${spec.kind} ${spec.version}: ${java} -version failed:\n${javaCheck.output}`, { java });
+  if (spec.source === 'integ-test-zip') return startDistributionNode(spec, { ...options, java });
+  const engine = engineFiles(spec);
   const log = options.log ?? (() => undefined);
-  const java = options.java ?? (process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java');
-  const javaCheck = await run(java, ['-version'], `starting ${options.kind}`);
-  if (javaCheck.code !== 0) throw engineError(`starting ${options.kind}: ${java} -version failed:\n${javaCheck.output}`, { java });
   const classpath = await resolveClasspath(engine.pom, options);
-  const home = mkdtempSync(join(tmpdir(), `o365-audit-${options.kind}-`));
+  const home = mkdtempSync(join(tmpdir(), `o365-audit-${spec.id}-`));
   const cleanup = (): void => rmSync(home, { recursive: true, force: true });
-  const withGeoip = options.kind === 'elasticsearch' && options.geoip !== false;
+  const withGeoip = spec.id === 'es7' && options.geoip !== false;
   try {
     mkdirSync(join(home, 'node_1', 'config'), { recursive: true });
-    writeFileSync(join(home, 'node_1', 'config', engine.configFile), NODE_CONFIG);
+    writeFileSync(join(home, 'node_1', 'config', engine.configFile), nodeConfig(spec));
     if (withGeoip) await installGeoipModule(join(home, 'node_1'), options);
   } catch (err) {
     cleanup();
@@ -277,14 +294,15 @@ export async function startEngine(options: StartEngineOptions): Promise<RunningE
     await stopChild();
     const lastLines = [...tail.slice(-30), ...nodeLogTail(home, 30)].join('\n');
     cleanup();
-    throw engineError(`${options.kind} node did not come up: ${(err as Error).message}\n--- node log tail ---\n${lastLines}`, { kind: options.kind, port }, err);
+    throw engineError(`${spec.kind} ${spec.version} node did not come up: ${(err as Error).message}\n--- node log tail ---\n${lastLines}`, { kind: spec.kind, port }, err);
   }
   const url = `http://127.0.0.1:${httpPort}`;
   const info = (await (await fetch(url)).json()) as { version?: { number?: string; distribution?: string } };
-  log(`${options.kind} ${info.version?.number} up at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (home ${home})`);
+  log(`${spec.kind} ${info.version?.number} up at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (home ${home})`);
   let stopped = false;
   return {
     url,
+    id: spec.id,
     kind: info.version?.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch',
     version: info.version?.number ?? 'unknown',
     geoip: withGeoip,
