@@ -151,9 +151,15 @@ describe.each(ZIP_ENGINES)('pipeline documents on %s', (_name, id) => {
     await bulk([...produced.slice(half), ...produced.slice(0, half)], 'b');
     const count = await es(url(), 'GET', `/${stream}/_count`);
     expect(count.json.count).toBe(produced.length * 2);
-    const ignored = await es(url(), 'POST', `/${stream}/_search`, { size: 5, query: { exists: { field: '_ignored' } }, fields: ['_ignored'], _source: false });
-    expect(ignored.json.hits.hits.map((h: any) => `${h._id}: ${h.fields?._ignored}`), 'documents with _ignored fields').toEqual([]);
-    expect(ignored.json.hits.total.value).toBe(0);
+    // The one value Elasticsearch 8/9 leave unindexed is test-hostile's deliberately oversized
+    // (60 KB) ExtendedProperties.Huge: dynamic keyword leaves keep ignore_above 1024, and since 8.x
+    // an ignore_above skip is recorded in _ignored (7.10 and OpenSearch skip it silently). The value
+    // stays in _source and event.original. Anything else in _ignored fails.
+    const ignored = await es(url(), 'POST', `/${stream}/_search`, { size: 100, query: { exists: { field: '_ignored' } }, fields: ['_ignored'], _source: ['event.id'] });
+    const unexpected = ignored.json.hits.hits.filter((h: any) => !(h.fields?._ignored?.length === 1 && h.fields._ignored[0] === 'o365.audit.ExtendedProperties.Huge' && /^11111111-0000-4000-8000-/.test(h._source?.event?.id ?? '')));
+    expect(unexpected.map((h: any) => `${h._id}: ${h.fields?._ignored}`), 'documents with _ignored fields').toEqual([]);
+    const hostile = produced.filter((d) => d.source?.o365?.audit?.ExtendedProperties?.Huge !== undefined).length;
+    expect(ignored.json.hits.total.value).toBe(hostile * 2);
   });
 
   it('_field_caps shows every field of fields/ with its declared type and no type conflict across backing indices', async () => {
@@ -168,7 +174,8 @@ describe.each(ZIP_ENGINES)('pipeline documents on %s', (_name, id) => {
     const fields = fc.json.fields as Record<string, Record<string, { indices?: string[] }>>;
     const conflicts = Object.entries(fields).filter(([, types]) => Object.keys(types).length > 1).map(([f, types]) => `${f}: ${Object.keys(types).join(' / ')}`);
     expect(conflicts, 'fields with more than one type across backing indices').toEqual([]);
-    const wrong = [...expected].filter(([f, t]) => Object.keys(fields[f] ?? {})[0] !== t).map(([f, t]) => `${f}: declared ${t}, field_caps ${Object.keys(fields[f] ?? {}).join('/') || 'missing'}`);
+    // Objects declared without sub-fields (filled by dynamic templates) appear only once a document has a key there.
+    const wrong = [...expected].filter(([f, t]) => !(t === 'object' && fields[f] === undefined) && Object.keys(fields[f] ?? {})[0] !== t).map(([f, t]) => `${f}: declared ${t}, field_caps ${Object.keys(fields[f] ?? {}).join('/') || 'missing'}`);
     expect(wrong).toEqual([]);
     // flattened exists on 8/9 and is what fields/ declares for free-form objects.
     expect([...expected.values()]).toContain('flattened');
