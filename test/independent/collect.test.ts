@@ -1,0 +1,139 @@
+// The collector against an API served by WireMock (see wiremock.ts), with the misbehaviours of
+// issue 8 produced by a server this project did not write: a skewed `Date`, poison bodies, records
+// that break NDJSON, records repeated days apart, and bodies that trickle.
+
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../e2e/helpers.js';
+import { SECRET, TENANT, TOKEN, blob, records, stubTenant, writeWireMockConfig } from './tenant-api.js';
+import { startWireMock, type WireMock } from './wiremock.js';
+
+let wm: WireMock;
+beforeAll(async () => {
+  wm = await startWireMock();
+}, 600_000);
+afterAll(async () => {
+  await wm?.close();
+});
+beforeEach(async () => {
+  await wm.reset();
+});
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+function delivered(dir: string): string[] {
+  const p = join(dir, 'out.ndjson');
+  if (!existsSync(p)) return [];
+  return readFileSync(p, 'utf8').split('\n').filter((l) => l !== '');
+}
+
+function ids(lines: string[]): string[] {
+  return lines.map((l) => (JSON.parse(l) as { Id: string }).Id);
+}
+
+function expectNoSecret(out: string): void {
+  expect(out).not.toContain(SECRET);
+  expect(out).not.toContain(TOKEN);
+}
+
+async function collectOnce(dir: string, config: string): Promise<{ code: number | null; stderr: string }> {
+  const r = await runCli(['collect', '--config', config, '--once', '--no-progress'], { timeoutMs: 180_000 });
+  expectNoSecret(r.stdout + r.stderr);
+  return r;
+}
+
+function idsOf(rs: Record<string, unknown>[][]): string[] {
+  return rs.flat().map((x) => x.Id as string).sort();
+}
+
+describe('against an independent server (WireMock)', () => {
+  it('delivers every record once although the listing ignores the window and repeats every blob', async () => {
+    // Every listing call answers with every blob, whatever its window: the collector sees each
+    // blob in ~30 windows, after its own lookback horizon has passed it.
+    const now = Date.now();
+    const rs = [records(5, now - 3 * HOUR), records(7, now - 2 * HOUR)];
+    await stubTenant(wm, [blob(now - 3 * HOUR, rs[0]!), blob(now - 2 * HOUR, rs[1]!)]);
+    const dir = tempDir('o365-wm-');
+    const config = writeWireMockConfig(dir, wm, 'initial_interval: 1d\n');
+    const r = await collectOnce(dir, config);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ids(delivered(dir)).sort(), r.stderr).toEqual(idsOf(rs));
+  });
+
+  it('delivers a record that comes again days later in another blob only once, across runs', async () => {
+    const now = Date.now();
+    const first = records(4, now - 3 * DAY);
+    await stubTenant(wm, [blob(now - 3 * DAY, first)]);
+    const dir = tempDir('o365-wm-');
+    const config = writeWireMockConfig(dir, wm, 'initial_interval: 4d\n');
+    const r1 = await collectOnce(dir, config);
+    expect(r1.code, r1.stderr).toBe(0);
+    expect(ids(delivered(dir)).sort()).toEqual(idsOf([first]));
+
+    // Days later Microsoft hands out two of those records again, in a new blob, with a new one.
+    await wm.reset();
+    const again = [first[0]!, first[2]!, ...records(3, now - HOUR)];
+    await stubTenant(wm, [blob(now - HOUR, again)]);
+    const r2 = await collectOnce(dir, config);
+    expect(r2.code, r2.stderr).toBe(0);
+    const got = ids(delivered(dir));
+    expect(got.length, 'no record twice').toBe(new Set(got).size);
+    expect(got.sort()).toEqual([...new Set([...idsOf([first]), ...idsOf([again])])].sort());
+  });
+
+  for (const [name, skewMs] of [
+    ['8 days ahead', 8 * DAY],
+    ['8 days behind', -8 * DAY],
+  ] as const) {
+    it(`loses nothing when the API's Date header is ${name}, and catches up once the skew is gone`, async () => {
+      const now = Date.now();
+      const rs = [records(3, now - 5 * HOUR), records(4, now - 2 * HOUR)];
+      const blobs = [blob(now - 5 * HOUR, rs[0]!), blob(now - 2 * HOUR, rs[1]!)];
+      await stubTenant(wm, blobs, { headers: { Date: new Date(now + skewMs).toUTCString() } });
+      const dir = tempDir('o365-wm-');
+      const config = writeWireMockConfig(dir, wm, 'initial_interval: 1d\n');
+      const r1 = await collectOnce(dir, config);
+      expect(r1.stderr, 'no blob is declared lost because of a clock').not.toMatch(/blob lost|DATA LOST/);
+      expect(r1.stderr, 'the skew is reported').toMatch(/skew/i);
+
+      // The skew is gone; new content arrived meanwhile.
+      await wm.reset();
+      const later = records(2, now - HOUR);
+      await stubTenant(wm, [...blobs, blob(now - HOUR, later)]);
+      const r2 = await collectOnce(dir, config);
+      expect(r2.code, r2.stderr).toBe(0);
+      expect(r2.stderr).not.toMatch(/blob lost|DATA LOST/);
+      const got = ids(delivered(dir));
+      expect(got.length, 'no record twice').toBe(new Set(got).size);
+      expect(got.sort()).toEqual(idsOf([...rs, later]));
+    });
+  }
+
+  it('never prints an opaque bearer token that the API echoes in an error', async () => {
+    const now = Date.now();
+    await stubTenant(wm, [blob(now - HOUR, records(2, now - HOUR))]);
+    // Any listing answers 400 with the request's bearer token in its body.
+    await wm.stub({
+      method: 'GET',
+      path: `/api/v1.0/${TENANT}/activity/feed/subscriptions/content`,
+      priority: 1,
+      response: {
+        status: 400,
+        headers: { 'content-type': 'application/json' },
+        // Without its "Bearer " prefix, so that only the token's own bytes could give it away.
+        body: '{"error":{"code":"AF20000","message":"token {{regexExtract request.headers.Authorization \'Bearer (.*)\' \'parts\'}}{{parts.0}} is not valid here"}}',
+        transformers: ['response-template'],
+      },
+    });
+    const dir = tempDir('o365-wm-');
+    const config = writeWireMockConfig(dir, wm, 'initial_interval: 1d\n');
+    const r = await runCli(['collect', '--config', config, '--once', '--no-progress', '--log-level', 'debug'], { timeoutMs: 180_000 });
+    const echoed = (await wm.requests()).some((q) => q.url.includes('/subscriptions/content'));
+    expect(echoed, 'the server was asked and echoed the header').toBe(true);
+    expect(r.code).toBe(1);
+    expectNoSecret(r.stdout + r.stderr);
+    expect(readFileSync(join(dir, 'state', 'commit.json'), 'utf8')).not.toContain(TOKEN);
+  });
+});
