@@ -2,11 +2,12 @@
 // issue 8 produced by a server this project did not write: a skewed `Date`, poison bodies, records
 // that break NDJSON, records repeated days apart, and bodies that trickle.
 
-import { readFileSync, existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../e2e/helpers.js';
-import { SECRET, TENANT, TOKEN, blob, records, stubTenant, writeWireMockConfig } from './tenant-api.js';
+import { SECRET, TENANT, TOKEN, blob, record, records, stubTenant, writeWireMockConfig } from './tenant-api.js';
 import { startWireMock, type WireMock } from './wiremock.js';
 
 let wm: WireMock;
@@ -136,4 +137,54 @@ describe('against an independent server (WireMock)', () => {
     expectNoSecret(r.stdout + r.stderr);
     expect(readFileSync(join(dir, 'state', 'commit.json'), 'utf8')).not.toContain(TOKEN);
   });
+
+  it('quarantines poison blobs and bad records, delivers the rest once, and every line is one record with an Id', async () => {
+    const now = Date.now();
+    const good = records(6, now - 4 * HOUR);
+    const mixedGood = records(3, now - 3 * HOUR);
+    const ok = JSON.stringify(mixedGood[0]);
+    // Bodies written by hand: a raw newline inside a string, a record that is not JSON, a record
+    // without Id, around three good ones.
+    const rawNewline = JSON.stringify(record(randomUUID(), now - 3 * HOUR, { Operation: 'X' })).replace('"X"', '"line one\nline two"');
+    const mixedBody = `[${ok},${rawNewline},{"Id":"broken" "RecordType":15},${JSON.stringify(mixedGood[1])},{"RecordType":15,"Operation":"NoId"},${JSON.stringify(mixedGood[2])}]`;
+    const poison = [
+      blob(now - 5 * HOUR, [], { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Sign in to continue</body></html>' }),
+      blob(now - 4.5 * HOUR, [], { body: `[${JSON.stringify(record(randomUUID(), now))},{"Id":"cut` }),
+      blob(now - 4.2 * HOUR, [], { body: 'this is not json at all' }),
+    ];
+    const mixed = blob(now - 3 * HOUR, [], { body: mixedBody });
+    await stubTenant(wm, [...poison, blob(now - 4 * HOUR, good), mixed]);
+    const dir = tempDir('o365-wm-');
+    const config = writeWireMockConfig(dir, wm, 'initial_interval: 1d\n');
+    const r = await collectOnce(dir, config);
+    expect(r.stderr).toMatch(/quarantine/i);
+
+    const lines = delivered(dir);
+    for (const [i, l] of lines.entries()) {
+      const v = JSON.parse(l) as { Id?: unknown };
+      expect(typeof v.Id, `line ${i + 1} has an Id`).toBe('string');
+    }
+    const got = ids(lines);
+    expect(got.length, 'no record twice').toBe(new Set(got).size);
+    expect(got.sort()).toEqual(idsOf([good, mixedGood]));
+
+    // Each poison blob and the bad records are kept, with what happened, and never the token.
+    const qroot = join(dir, 'state', 'quarantine');
+    const entries = readdirSync(qroot, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('entry.json'));
+    const kept = entries.map((f) => JSON.parse(readFileSync(join(qroot, f), 'utf8')) as { contentId: string; kind: string; status: string; records?: unknown[] });
+    for (const b of poison) expect(kept.find((e) => e.contentId === b.contentId)?.kind, b.contentId).toBe('blob');
+    expect(kept.find((e) => e.contentId === mixed.contentId)?.records?.length).toBe(3);
+    for (const f of readdirSync(qroot, { recursive: true, encoding: 'utf8' })) {
+      const p = join(qroot, f);
+      if (statSync(p).isFile()) expect(readFileSync(p, 'utf8')).not.toContain(TOKEN);
+    }
+
+    // The stream moved on: a second run fetches no poison blob again and delivers nothing twice.
+    await wm.reset();
+    await stubTenant(wm, [...poison, blob(now - 4 * HOUR, good), mixed]);
+    const r2 = await collectOnce(dir, config);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(ids(delivered(dir)).sort()).toEqual(idsOf([good, mixedGood]));
+  });
 });
+
