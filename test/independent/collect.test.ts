@@ -186,5 +186,39 @@ describe('against an independent server (WireMock)', () => {
     expect(r2.code, r2.stderr).toBe(0);
     expect(ids(delivered(dir)).sort()).toEqual(idsOf([good, mixedGood]));
   });
+
+  it('ends a --once run in bounded time when the server trickles a blob and a listing, losing nothing', async () => {
+    const now = Date.now();
+    const good = records(4, now - 3 * HOUR);
+    const slow = records(5, now - 2 * HOUR);
+    // WireMock sends these bodies in 400 chunks spread over 10 minutes.
+    const trickle = { chunkedDribbleDelay: { numberOfChunks: 400, totalDuration: 600_000 } };
+    const slowBlob = blob(now - 2 * HOUR, [], { body: JSON.stringify(slow), ...trickle });
+    await stubTenant(wm, [blob(now - 3 * HOUR, good), slowBlob]);
+    const dir = tempDir('o365-wm-');
+    const config = writeWireMockConfig(dir, wm, 'initial_interval: 1d\nwindow: 24h\nblob_deadline: 3s\nrequest_deadline: 3s\n');
+    const t0 = Date.now();
+    const r = await collectOnce(dir, config);
+    expect(Date.now() - t0, 'the run ends long before the body would').toBeLessThan(150_000);
+    expect(r.code, 'the stream failed (transiently), so the run says so').toBe(1);
+    expect(r.stderr).not.toMatch(/blob lost|DATA LOST/);
+    expect(ids(delivered(dir)).sort()).toEqual(idsOf([good]));
+
+    // The server is fast again: the slow blob's records arrive, nothing twice.
+    await wm.reset();
+    await stubTenant(wm, [blob(now - 3 * HOUR, good), { ...slowBlob, response: { body: JSON.stringify(slow) } }]);
+    const r2 = await collectOnce(dir, config);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(ids(delivered(dir)).sort()).toEqual(idsOf([good, slow]));
+
+    // A listing that trickles fails its window in bounded time too, and moves no cursor.
+    await wm.reset();
+    await stubTenant(wm, [blob(now - 3 * HOUR, good)], { listing: trickle });
+    const t1 = Date.now();
+    const r3 = await collectOnce(dir, config);
+    expect(Date.now() - t1).toBeLessThan(150_000);
+    expect(r3.code).toBe(1);
+    expect(ids(delivered(dir)).sort()).toEqual(idsOf([good, slow]));
+  });
 });
 
