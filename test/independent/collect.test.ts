@@ -147,9 +147,11 @@ describe('against an independent server (WireMock)', () => {
     // without Id, around three good ones.
     const rawNewline = JSON.stringify(record(randomUUID(), now - 3 * HOUR, { Operation: 'X' })).replace('"X"', '"line one\nline two"');
     const mixedBody = `[${ok},${rawNewline},{"Id":"broken" "RecordType":15},${JSON.stringify(mixedGood[1])},{"RecordType":15,"Operation":"NoId"},${JSON.stringify(mixedGood[2])}]`;
+    // A JSON array cut short after one whole record: that record is delivered, the blob is kept.
+    const beforeCut = record(randomUUID(), now - 4.5 * HOUR);
     const poison = [
       blob(now - 5 * HOUR, [], { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Sign in to continue</body></html>' }),
-      blob(now - 4.5 * HOUR, [], { body: `[${JSON.stringify(record(randomUUID(), now))},{"Id":"cut` }),
+      blob(now - 4.5 * HOUR, [], { body: `[${JSON.stringify(beforeCut)},{"Id":"cut` }),
       blob(now - 4.2 * HOUR, [], { body: 'this is not json at all' }),
     ];
     const mixed = blob(now - 3 * HOUR, [], { body: mixedBody });
@@ -166,7 +168,7 @@ describe('against an independent server (WireMock)', () => {
     }
     const got = ids(lines);
     expect(got.length, 'no record twice').toBe(new Set(got).size);
-    expect(got.sort()).toEqual(idsOf([good, mixedGood]));
+    expect(got.sort()).toEqual(idsOf([good, mixedGood, [beforeCut]]));
 
     // Each poison blob and the bad records are kept, with what happened, and never the token.
     const qroot = join(dir, 'state', 'quarantine');
@@ -184,7 +186,7 @@ describe('against an independent server (WireMock)', () => {
     await stubTenant(wm, [...poison, blob(now - 4 * HOUR, good), mixed]);
     const r2 = await collectOnce(dir, config);
     expect(r2.code, r2.stderr).toBe(0);
-    expect(ids(delivered(dir)).sort()).toEqual(idsOf([good, mixedGood]));
+    expect(ids(delivered(dir)).sort()).toEqual(idsOf([good, mixedGood, [beforeCut]]));
   });
 
   it('ends a --once run in bounded time when the server trickles a blob and a listing, losing nothing', async () => {
