@@ -1,6 +1,7 @@
 // One (tenant, content type) stream: plans windows from its cursor, lists them, fetches the new
 // blobs under the tenant's concurrency bound, de-duplicates records by Id and writes them to every
-// output. The cursor moves to a window's end only when every blob in it is delivered or lost.
+// output. The cursor moves to a window's end only when every blob in it is delivered, lost (the API
+// says so) or durably kept in the quarantine (a body that failed the same way on every attempt).
 
 import type { ContentDescriptor, ManagementApi, RawRecord, RejectedRecord } from '../api/types.js';
 import { BadBlobBodyError } from '../errors.js';
