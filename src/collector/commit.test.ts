@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileOutput } from '../outputs/file/file-output.js';
 import { MemoryStateStore, type MemoryCommittedState } from '../state/memory-store.js';
+import { releaseLock } from '../state/lock-file.js';
 import { streamKey, type StateStore, type StreamCheckpoint, type StreamIdBatch } from '../state/types.js';
 import { createCollector } from './collector.js';
 import { FakeManagementApi, apiError, makeRecords } from './testing/fake-api.js';
@@ -136,6 +137,7 @@ describe('commit protocol', () => {
     await reachedPause;
     while (store1.commits < 2) await tick(5); // a commit lands while b1 is half delivered
     const committed: MemoryCommittedState = store1.crash(); // kill -9: no further commit lands
+    await releaseLock(`${file}.lock`); // and the dead process no longer holds the output file
     api1.freeze();
     pause?.();
     await tick(20);
@@ -193,6 +195,7 @@ describe('commit protocol', () => {
         committed = store.snapshot();
       } else {
         committed = store.crash();
+        await releaseLock(`${file}.lock`);
         crashes++;
         api.freeze();
         await tick(15);
