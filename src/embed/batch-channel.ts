@@ -9,7 +9,7 @@ import type { RecordMeta } from '../outputs/types.js';
 import type { AuditBatch, AuditRecord } from './types.js';
 
 export interface ChannelLimits {
-  /** Records per batch (a target: a batch is sealed at the next commit point once it is reached). */
+  /** Records per batch (a target: a batch is sealed at the next commit point once it is reached; writers in flight may add one record each). */
   batchSize: number;
   /** Bytes per batch (same rule), counted as the raw JSON length. */
   batchBytes: number;

@@ -70,7 +70,11 @@ export interface InputOptions {
   once?: boolean;
   /** Abort to stop cleanly: fetching stops, handed-out batches may still be acked for `ackGraceMs`. */
   signal?: AbortSignal;
-  /** Records per batch (default 500). Batches close at commit points (at least every `commit_interval`), so they may be smaller. */
+  /**
+   * Records per batch (default 500). Batches close at commit points (at least every
+   * `commit_interval`), so they may be smaller; a full batch may take one more record from each
+   * other blob download in flight before it closes.
+   */
   batchSize?: number;
   /** Bytes (raw JSON length) per batch (default 1 MiB). */
   batchBytes?: number;
