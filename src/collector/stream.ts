@@ -176,7 +176,10 @@ export class Stream {
         time.skewMs ?? 0,
       );
     }
-    this.reportLostSpan(this.state.cursor, Math.max(this.state.cursor, listingFloor(time.now)));
+    const floor = listingFloor(time.now);
+    // Refused at or after the floor: not a matter of age; fail (cursor stays) rather than loop.
+    if (floor <= this.state.cursor) throw refusal;
+    this.reportLostSpan(this.state.cursor, floor);
   }
 
   /** Marks the stream as not to be run this time, with the reason in its stats and the log. */
