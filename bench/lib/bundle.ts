@@ -10,14 +10,14 @@ export const repoRoot = resolve(benchDir, '..');
 /** Ignored by git; node resolves packages from here up to the repo's node_modules. */
 export const buildDir = join(benchDir, '.build');
 
-export type ChildEntry = 'collector-child' | 'floor-child';
+export type ChildEntry = 'collector-child' | 'floor-child' | 'id-index-child';
 
 let built: Promise<Record<ChildEntry, string>> | undefined;
 
 /** Builds both child entries once per bench run; returns their .mjs paths. */
 export function bundleChildren(): Promise<Record<ChildEntry, string>> {
   built ??= (async () => {
-    const names: ChildEntry[] = ['collector-child', 'floor-child'];
+    const names: ChildEntry[] = ['collector-child', 'floor-child', 'id-index-child'];
     await build({
       entryPoints: names.map((n) => join(benchDir, 'children', `${n}.ts`)),
       outdir: buildDir,
