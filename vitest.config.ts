@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (no external components; loopback HTTPS servers only) and `es`
-// (tests that need a real Elasticsearch/OpenSearch node, started by test/es/global-setup.ts
-// unless ES_URL / OPENSEARCH_URL name one). `npm test` runs both.
+// Projects: `unit` (no external components; loopback HTTPS servers only), `independent` (WireMock),
+// `es` (tests that need a real Elasticsearch/OpenSearch node, started by test/es/global-setup.ts
+// unless ES_URL / OPENSEARCH_URL name one) and `kafka` (a real Kafka broker, started once by
+// test/kafka/global-setup.ts unless KAFKA_BROKERS names one). `npm test` runs them all.
 export default defineConfig({
   test: {
     projects: [
@@ -10,7 +11,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['test/es/**', 'test/pipeline/**', 'test/independent/**', 'node_modules/**', 'dist/**'],
+          exclude: ['test/es/**', 'test/pipeline/**', 'test/independent/**', 'test/kafka/**', 'node_modules/**', 'dist/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -32,6 +33,17 @@ export default defineConfig({
           globalSetup: ['test/es/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'kafka',
+          include: ['test/kafka/**/*.test.ts'],
+          globalSetup: ['test/kafka/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          // One shared broker, which some tests stop and start again.
           fileParallelism: false,
         },
       },

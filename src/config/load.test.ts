@@ -49,7 +49,7 @@ const table: Array<{ name: string; yaml: string; path: string; line?: number; hi
   { name: 'unknown content type', yaml: tenant('content_types: [Audit.Exchange, Audit.Teams]\n'), path: 'content_types[1]' },
   { name: 'output and outputs together', yaml: tenant('output: {type: stdout}\noutputs: [{type: stdout}]\n'), path: 'outputs' },
   { name: 'file output without path', yaml: tenant('output: {type: file}\n'), path: 'output.path' },
-  { name: 'unknown output type', yaml: tenant('outputs: [{type: kafka}]\n'), path: 'outputs[0].type' },
+  { name: 'unknown output type', yaml: tenant('outputs: [{type: carrier-pigeon}]\n'), path: 'outputs[0].type' },
   { name: 'wrong type', yaml: tenant('only_future_events: "yes"\n'), path: 'only_future_events' },
   { name: 'blob_concurrency out of range', yaml: tenant('blob_concurrency: 0\n'), path: 'blob_concurrency' },
   { name: 'retry base over max', yaml: tenant('retry: {base_delay: 2m, max_delay: 1m}\n'), path: 'retry.base_delay' },

@@ -13,9 +13,9 @@ export type Output = {
   /**
    * Output type.
    */
-  type: 'elasticsearch' | 'opensearch' | 'file' | 'http' | 'stdout';
+  type: 'elasticsearch' | 'opensearch' | 'file' | 'http' | 'kafka' | 'stdout';
   [k: string]: unknown;
-} & (OutputElasticsearch | OutputFile | OutputHttp | OutputStdout);
+} & (OutputElasticsearch | OutputFile | OutputHttp | OutputKafka | OutputStdout);
 /**
  * Bulk-indexes every record into Elasticsearch (7.x, 8.x, 9.x) or OpenSearch (2.x, 3.x) as `{"message": "<raw record>"}` with `_id` = the record's Id and op_type `create`: a record sent twice is not doubled. The index template's default pipeline turns `message` into ECS (install it with `o365-audit setup`, or `setup_on_start`). Progress is committed only after the bulk response confirms every record.
  */
@@ -125,22 +125,22 @@ export type OutputElasticsearch1 = {
  */
 export type OutputFormat = 'raw' | 'wazuh';
 /**
- * One output, chosen by `type` (`elasticsearch`, `opensearch`, `file`, `http`, `stdout`), each described below. Each type accepts only its own keys.
+ * One output, chosen by `type` (`elasticsearch`, `opensearch`, `file`, `http`, `kafka`, `stdout`), each described below. Each type accepts only its own keys.
  */
 export type Output1 = {
   /**
    * Output type.
    */
-  type: 'elasticsearch' | 'opensearch' | 'file' | 'http' | 'stdout';
+  type: 'elasticsearch' | 'opensearch' | 'file' | 'http' | 'kafka' | 'stdout';
   [k: string]: unknown;
 } & Output2 & {
     /**
      * Output type.
      */
-    type: 'elasticsearch' | 'opensearch' | 'file' | 'http' | 'stdout';
+    type: 'elasticsearch' | 'opensearch' | 'file' | 'http' | 'kafka' | 'stdout';
     [k: string]: unknown;
   } & Output2;
-export type Output2 = OutputElasticsearch | OutputFile | OutputHttp | OutputStdout;
+export type Output2 = OutputElasticsearch | OutputFile | OutputHttp | OutputKafka | OutputStdout;
 
 /**
  * Configuration of the o365-audit collector (YAML or JSON). Keys are snake_case; unknown keys are errors. String values may use `${ENV_VAR}` (write `$${` for a literal `${`). Relative paths are resolved against the folder of the config file.
@@ -442,6 +442,89 @@ export interface OutputHttp {
     base_delay?: string;
     /**
      * Upper bound of one back-off delay (a longer Retry-After is honoured, up to 15 minutes).
+     */
+    max_delay?: string;
+  };
+}
+/**
+ * Produces every record to Apache Kafka: key = the record's Id, value = the record exactly as the API sent it (or `format: wazuh`). The producer is idempotent with `acks: all`, and progress is committed only after the brokers acknowledged every record of a batch; a broker that is down is retried with back-off, committing nothing. Consumers count records by distinct key: after a crash a record may be produced again, never lost.
+ */
+export interface OutputKafka {
+  type: 'kafka';
+  /**
+   * Name of this output in state and logs; defaults to the type. Needed when two outputs share a type.
+   */
+  name?: string;
+  /**
+   * Bootstrap brokers, `host:port` each.
+   *
+   * @minItems 1
+   */
+  brokers: [string, ...string[]];
+  /**
+   * Topic to produce to. May use `{tenant_id}`, `{tenant}` (the tenant's label, else its id) and `{content_type}` (e.g. `Audit.Exchange`), e.g. `o365.{content_type}`; characters Kafka does not allow in a topic name become `_`. Topics are not created: they must exist.
+   */
+  topic: string;
+  format?: OutputFormat;
+  /**
+   * Compression of record batches (`zstd` needs Node.js 22.15 or later).
+   */
+  compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  /**
+   * Client id the brokers see in their logs and quotas.
+   */
+  client_id?: string;
+  /**
+   * Connect with TLS (implied by `ca_file`).
+   */
+  tls?: boolean;
+  /**
+   * PEM file of the CA that signed the brokers' certificates (relative to the config file's folder).
+   */
+  ca_file?: string;
+  /**
+   * SASL authentication.
+   */
+  sasl?: {
+    mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+    username: string;
+    password?: string;
+    password_file?: string;
+  };
+  /**
+   * Records per produce request at most.
+   */
+  batch_max_docs?: number;
+  /**
+   * Bytes of record values per produce request at most (keep it under the broker's `message.max.bytes`).
+   */
+  batch_max_bytes?: number;
+  /**
+   * Longest time a partial batch waits before it is sent.
+   */
+  flush_interval?: string;
+  /**
+   * Bytes queued in memory before the collector waits; default 4 × batch_max_bytes.
+   */
+  max_buffer_bytes?: number;
+  /**
+   * Time a produce request may take.
+   */
+  request_timeout?: string;
+  /**
+   * Retries of a batch the brokers did not acknowledge (down, no leader, timeouts), with exponential back-off and jitter.
+   */
+  retry?: {
+    /**
+     * Attempts per batch, the first included. When they run out the run stops with the error, having committed nothing of the batch.
+     */
+    max_attempts?: number;
+    /**
+     * Delay before the first retry (default 0.5 s); it doubles on each further attempt.
+     */
+    base_delay?: string;
+    /**
+     * Upper bound of one back-off delay.
      */
     max_delay?: string;
   };

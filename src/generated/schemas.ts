@@ -9790,7 +9790,7 @@ export const configSchema: SchemaObject = {
     },
     "output": {
       "type": "object",
-      "description": "One output, chosen by `type` (`elasticsearch`, `opensearch`, `file`, `http`, `stdout`), each described below. Each type accepts only its own keys.",
+      "description": "One output, chosen by `type` (`elasticsearch`, `opensearch`, `file`, `http`, `kafka`, `stdout`), each described below. Each type accepts only its own keys.",
       "required": [
         "type"
       ],
@@ -9803,6 +9803,7 @@ export const configSchema: SchemaObject = {
             "opensearch",
             "file",
             "http",
+            "kafka",
             "stdout"
           ]
         }
@@ -9819,6 +9820,9 @@ export const configSchema: SchemaObject = {
         },
         {
           "$ref": "#/definitions/output_http"
+        },
+        {
+          "$ref": "#/definitions/output_kafka"
         },
         {
           "$ref": "#/definitions/output_stdout"
@@ -10162,6 +10166,154 @@ export const configSchema: SchemaObject = {
             ]
           }
         ]
+      }
+    },
+    "output_kafka": {
+      "type": "object",
+      "description": "Produces every record to Apache Kafka: key = the record's Id, value = the record exactly as the API sent it (or `format: wazuh`). The producer is idempotent with `acks: all`, and progress is committed only after the brokers acknowledged every record of a batch; a broker that is down is retried with back-off, committing nothing. Consumers count records by distinct key: after a crash a record may be produced again, never lost.",
+      "additionalProperties": false,
+      "required": [
+        "type",
+        "brokers",
+        "topic"
+      ],
+      "properties": {
+        "type": {
+          "type": "string",
+          "const": "kafka"
+        },
+        "name": {
+          "description": "Name of this output in state and logs; defaults to the type. Needed when two outputs share a type.",
+          "type": "string",
+          "pattern": "^[A-Za-z0-9_.-]+$"
+        },
+        "brokers": {
+          "description": "Bootstrap brokers, `host:port` each.",
+          "type": "array",
+          "minItems": 1,
+          "items": {
+            "type": "string",
+            "pattern": "^[^\\s:/]+:[0-9]{1,5}$"
+          }
+        },
+        "topic": {
+          "description": "Topic to produce to. May use `{tenant_id}`, `{tenant}` (the tenant's label, else its id) and `{content_type}` (e.g. `Audit.Exchange`), e.g. `o365.{content_type}`; characters Kafka does not allow in a topic name become `_`. Topics are not created: they must exist.",
+          "type": "string",
+          "minLength": 1,
+          "pattern": "^([A-Za-z0-9._-]|\\{(tenant_id|tenant|content_type)\\})+$"
+        },
+        "format": {
+          "$ref": "#/definitions/output_format"
+        },
+        "compression": {
+          "description": "Compression of record batches (`zstd` needs Node.js 22.15 or later).",
+          "type": "string",
+          "enum": [
+            "none",
+            "gzip",
+            "snappy",
+            "lz4",
+            "zstd"
+          ],
+          "default": "none"
+        },
+        "client_id": {
+          "description": "Client id the brokers see in their logs and quotas.",
+          "type": "string",
+          "minLength": 1,
+          "default": "o365-audit"
+        },
+        "tls": {
+          "description": "Connect with TLS (implied by `ca_file`).",
+          "type": "boolean",
+          "default": false
+        },
+        "ca_file": {
+          "description": "PEM file of the CA that signed the brokers' certificates (relative to the config file's folder).",
+          "type": "string",
+          "minLength": 1
+        },
+        "sasl": {
+          "description": "SASL authentication.",
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "mechanism",
+            "username"
+          ],
+          "properties": {
+            "mechanism": {
+              "type": "string",
+              "enum": [
+                "PLAIN",
+                "SCRAM-SHA-256",
+                "SCRAM-SHA-512"
+              ]
+            },
+            "username": {
+              "type": "string",
+              "minLength": 1
+            },
+            "password": {
+              "type": "string"
+            },
+            "password_file": {
+              "type": "string",
+              "minLength": 1
+            }
+          }
+        },
+        "batch_max_docs": {
+          "description": "Records per produce request at most.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 100000,
+          "default": 1000
+        },
+        "batch_max_bytes": {
+          "description": "Bytes of record values per produce request at most (keep it under the broker's `message.max.bytes`).",
+          "type": "integer",
+          "minimum": 1024,
+          "default": 900000
+        },
+        "flush_interval": {
+          "description": "Longest time a partial batch waits before it is sent.",
+          "$ref": "#/definitions/duration",
+          "default": "1s"
+        },
+        "max_buffer_bytes": {
+          "description": "Bytes queued in memory before the collector waits; default 4 × batch_max_bytes.",
+          "type": "integer",
+          "minimum": 1024
+        },
+        "request_timeout": {
+          "description": "Time a produce request may take.",
+          "$ref": "#/definitions/duration",
+          "default": "30s"
+        },
+        "retry": {
+          "description": "Retries of a batch the brokers did not acknowledge (down, no leader, timeouts), with exponential back-off and jitter.",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "max_attempts": {
+              "description": "Attempts per batch, the first included. When they run out the run stops with the error, having committed nothing of the batch.",
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 8
+            },
+            "base_delay": {
+              "description": "Delay before the first retry (default 0.5 s); it doubles on each further attempt.",
+              "$ref": "#/definitions/duration"
+            },
+            "max_delay": {
+              "description": "Upper bound of one back-off delay.",
+              "$ref": "#/definitions/duration",
+              "default": "30s"
+            }
+          }
+        }
       }
     },
     "output_stdout": {

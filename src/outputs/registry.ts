@@ -5,3 +5,4 @@ export { file } from './file/definition.js';
 export { stdout } from './stdout/definition.js';
 export { elasticsearch } from './elasticsearch/definition.js';
 export { http } from './http/definition.js';
+export { kafka } from './kafka/definition.js';
