@@ -1,7 +1,7 @@
 // Renders the Markdown references docs/record-schema.md and docs/document-schema.md from the
 // schemas' own descriptions, examples and x-known-values, so the docs cannot drift from them.
 
-import { DATE_PATTERN, type JsonSchema } from './gen-document-schema.js';
+import { DATE_PATTERN, type JsonSchema } from '../src/integration/schema/document-schema.js';
 
 
 const NOTE = (source: string) =>

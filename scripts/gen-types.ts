@@ -9,7 +9,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EcsFlat } from '@elastic/ecs';
 import { compile } from 'json-schema-to-typescript';
-import { buildDocumentSchema, type EcsFieldDef, type FieldsFile, type JsonSchema } from './gen-document-schema.js';
+import { buildDocumentSchema, readFieldsFiles, type EcsFieldDef, type JsonSchema } from '../src/integration/schema/document-schema.js';
+
+export { readFieldsFiles };
 import { renderDocumentDocs, renderRecordDocs } from './gen-schema-docs.js';
 import { withRegisteredOutputs } from '../src/outputs/schema.js';
 
@@ -46,12 +48,6 @@ async function listFiles(dir: string, pattern: RegExp): Promise<string[]> {
   }
 }
 
-export async function readFieldsFiles(root: string, fieldsDir = 'fields'): Promise<FieldsFile[]> {
-  const names = await listFiles(path.join(root, fieldsDir), /^[^.].*\.ya?ml$/);
-  return Promise.all(
-    names.map(async (name) => ({ path: `${fieldsDir}/${name}`, text: await readFile(path.join(root, fieldsDir, name), 'utf8') })),
-  );
-}
 
 function banner(source: string): string {
   return [

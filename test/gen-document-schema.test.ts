@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EcsFlat } from '@elastic/ecs';
-import { buildDocumentSchema, FieldsError, type EcsFieldDef, type JsonSchema } from '../scripts/gen-document-schema.js';
+import { buildDocumentSchema, FieldsError, type EcsFieldDef, type JsonSchema } from '../src/integration/schema/document-schema.js';
 import { generateAll, schemaToTypes } from '../scripts/gen-types.js';
 
 const ecs = EcsFlat as unknown as Record<string, EcsFieldDef>;

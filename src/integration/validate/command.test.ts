@@ -8,8 +8,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EcsFlat } from '@elastic/ecs';
-import { buildDocumentSchema, type EcsFieldDef } from '../../../scripts/gen-document-schema.js';
-import { readFieldsFiles } from '../../../scripts/gen-types.js';
+import { buildDocumentSchema, readFieldsFiles, type EcsFieldDef } from '../schema/document-schema.js';
 import { runValidate, type RunValidateOptions } from './command.js';
 import { validateNdjson } from './ndjson.js';
 

@@ -2,14 +2,14 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EcsFlat } from '@elastic/ecs';
-import { buildDocumentSchema, type EcsFieldDef } from '../../../scripts/gen-document-schema.js';
-import { readFieldsFiles } from '../../../scripts/gen-types.js';
-import { ELASTIC_CORPUS_DIR } from '../../../test/corpus/corpus.js';
+import { buildDocumentSchema, readFieldsFiles, type EcsFieldDef } from '../schema/document-schema.js';
 import { createValidator, pointerToField } from './validator.js';
 
-const CORPUS = path.join(ELASTIC_CORPUS_DIR, '..');
+// The corpora copied into the repository (test/corpus/README.md says where they come from).
+const CORPUS = fileURLToPath(new URL('../../../test/corpus/', import.meta.url));
 const ELASTIC = path.join(CORPUS, 'elastic');
 
 /**

@@ -1,7 +1,10 @@
 // Builds the JSON Schema of an output document (schemas/audit-document.schema.json) from the
 // integration package's fields/*.yml (package-spec format), resolving `external: ecs` entries
-// from @elastic/ecs. Pure functions: gen-types.ts does the file I/O and the staleness test reuses them.
+// from @elastic/ecs. Pure functions plus readFieldsFiles(); scripts/gen-types.ts writes the result
+// and the validator tests build schemas from fixtures with the same code.
 
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 export interface FieldsFile {
@@ -297,4 +300,18 @@ export function buildDocumentSchema(files: readonly FieldsFile[], ecs: Record<st
     additionalProperties: false,
     ...(Object.keys(definitions).length > 0 ? { definitions: Object.fromEntries(sortedKeys(new Map(Object.entries(definitions))).map((k) => [k, definitions[k]])) } : {}),
   };
+}
+
+/** The fields/*.yml files of `root` (sorted by name), as the schema builder reads them. */
+export async function readFieldsFiles(root: string, fieldsDir = 'fields'): Promise<FieldsFile[]> {
+  let all: string[] = [];
+  try {
+    all = await readdir(path.join(root, fieldsDir));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const names = all.filter((n) => /^[^.].*\.ya?ml$/.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return Promise.all(
+    names.map(async (name) => ({ path: `${fieldsDir}/${name}`, text: await readFile(path.join(root, fieldsDir, name), 'utf8') })),
+  );
 }
