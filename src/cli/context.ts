@@ -29,5 +29,6 @@ export async function loadContext(configFile: string | undefined, logLevel?: str
     throw err;
   }
   const log = createLogger({ level: (logLevel as LogLevel | undefined) ?? config.logLevel });
+  for (const w of config.warnings ?? []) log.warn({ config: config.file }, w);
   return { config, log };
 }

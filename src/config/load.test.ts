@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -153,6 +153,25 @@ describe('config normalisation', () => {
     expect(cert.kind).toBe('certificate');
     if (cert.kind === 'certificate') expect(cert.thumbprint).toBe('ABCDEF0123456789ABCDEF0123456789ABCDEF01');
     expect(c.tenants[0]!.ca).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('warns (naming file and line, never the content) about a secret or key file that others may read; 0600 is quiet', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'o365-cfg-'));
+    writeFileSync(join(dir, 'secret.txt'), 'file-secret-value-2\n', { mode: 0o644 });
+    chmodSync(join(dir, 'secret.txt'), 0o644);
+    writeFileSync(join(dir, 'ok.txt'), 'file-secret-value-3\n', { mode: 0o600 });
+    const other = 'b2c4d6e8-0000-4000-8000-000000000003';
+    writeFileSync(
+      join(dir, 'c.yaml'),
+      `tenants:\n  - tenant_id: ${T}\n    client_id: ${C}\n    client_secret_file: secret.txt\n  - tenant_id: ${other}\n    client_id: ${C}\n    client_secret_file: ok.txt\n`,
+    );
+    const c = await loadConfigFile(join(dir, 'c.yaml'), { env: {} });
+    expect(c.warnings).toEqual([
+      `${join(dir, 'c.yaml')}:4: tenants[0].client_secret_file: ${join(dir, 'secret.txt')} holds a secret but is readable by everyone (mode 0644) (hint: chmod 600 ${join(dir, 'secret.txt')})`,
+    ]);
+    expect(JSON.stringify(c.warnings)).not.toContain('file-secret-value');
+    chmodSync(join(dir, 'secret.txt'), 0o640);
+    expect((await loadConfigFile(join(dir, 'c.yaml'), { env: {} })).warnings?.[0]).toMatch(/readable by its group \(mode 0640\)/);
   });
 
   it('rejects a private key shorter than 2048 bits', () => {

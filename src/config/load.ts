@@ -3,7 +3,7 @@
 // the frozen camelCase AppConfig. Every problem is reported at once, with key path and line.
 
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { CloudName } from '../auth/clouds.js';
@@ -14,7 +14,7 @@ import type { OutputFileReader } from '../outputs/normalise.js';
 import { parseDuration } from '../shared/duration.js';
 import { parseListen } from '../monitoring/listen.js';
 import { interpolateEnv } from './interpolate.js';
-import { ConfigValidationError, formatPath, type ConfigIssue, type KeyPath } from './issues.js';
+import { ConfigValidationError, formatIssue, formatPath, type ConfigIssue, type KeyPath } from './issues.js';
 import { MAX_CONFIG_BYTES, parseSource } from './parse.js';
 import { schemaDefault, schemaTenantDefault } from './schema.js';
 import type { AppConfig, LogLevel, TenantConfig, TenantCredential } from './types.js';
@@ -110,6 +110,7 @@ function loadParsed(parsed: unknown, lineOf: (p: KeyPath) => number | undefined,
 
   const files = new FileReader(baseDir, lineOf, options.withoutSecrets === true);
   const config = normalise(value as RawConfig, baseDir, files, file);
+  config.warnings = files.warnings.map((w) => formatIssue(w, file || undefined));
   if (files.issues.length > 0) throw invalid(files.issues, file);
   return deepFreeze(config);
 }
@@ -137,6 +138,8 @@ function pathSegments(path: string): KeyPath {
 /** Reads referenced files synchronously (start-up only), collecting problems instead of throwing. */
 class FileReader {
   readonly issues: ConfigIssue[] = [];
+  /** Not errors: a secret file that others may read (the config still works). */
+  readonly warnings: ConfigIssue[] = [];
   constructor(
     private readonly baseDir: string,
     private readonly lineOf: (p: KeyPath) => number | undefined,
@@ -153,6 +156,28 @@ class FileReader {
       this.problem(path, `cannot read ${abs} (${(cause as NodeJS.ErrnoException).code ?? 'error'})`);
       return undefined;
     }
+  }
+
+  /** read() for a file that holds a secret: warns (naming the file, never its content) when group or others may read it. */
+  readSecret(path: KeyPath, name: string): string | undefined {
+    const text = this.read(path, name);
+    if (text !== undefined && process.platform !== 'win32') {
+      const abs = resolve(this.baseDir, name);
+      try {
+        const mode = statSync(abs).mode & 0o777;
+        if ((mode & 0o077) !== 0) {
+          this.warnings.push({
+            path: formatPath(path),
+            message: `${abs} holds a secret but is readable by ${mode & 0o007 ? 'everyone' : 'its group'} (mode ${mode.toString(8).padStart(4, '0')})`,
+            hint: `chmod 600 ${abs}`,
+            line: this.lineOf(path),
+          });
+        }
+      } catch {
+        // read() succeeded; a stat failure right after is not worth a warning
+      }
+    }
+    return text;
   }
 
   problem(path: KeyPath, message: string, hint?: string): void {
@@ -242,7 +267,7 @@ function normaliseTenant(
     credential = { kind: 'secret', clientSecret: t.client_secret };
   } else if (t.client_secret_file !== undefined) {
     // Trim: a trailing newline from `echo secret > file` must not become part of the secret.
-    const secret = files.read(at('client_secret_file'), t.client_secret_file)?.trim();
+    const secret = files.readSecret(at('client_secret_file'), t.client_secret_file)?.trim();
     if (secret === '') files.problem(at('client_secret_file'), 'the file is empty');
     credential = { kind: 'secret', clientSecret: secret ?? '' };
   } else if (t.certificate !== undefined) {
@@ -278,7 +303,7 @@ function proxyPassword(proxy: string | undefined): string | undefined {
 }
 
 function readCertificate(c: NonNullable<RawTenant['certificate']>, at: KeyPath, files: FileReader): TenantCredential {
-  const privateKey = files.read([...at, 'private_key_file'], c.private_key_file) ?? '';
+  const privateKey = files.readSecret([...at, 'private_key_file'], c.private_key_file) ?? '';
   if (privateKey !== '') {
     try {
       const key = createPrivateKey(privateKey);

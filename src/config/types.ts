@@ -46,6 +46,8 @@ export interface TenantConfig {
 export interface AppConfig {
   /** Absolute path of the config file ('' when built from an object). */
   file: string;
+  /** Problems that do not stop a run (a secret file others may read), each naming file and line; the CLI logs them. */
+  warnings?: readonly string[];
   tenants: TenantConfig[];
   intervalMs: number;
   initialIntervalMs: number;

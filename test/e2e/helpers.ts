@@ -60,7 +60,7 @@ export function writeConfig(dir: string, sim: Simulator, tenants: ConfigTenant[]
   writeFileSync(join(dir, 'ca.pem'), sim.caPem);
   const lines = ['tenants:'];
   tenants.forEach((t, i) => {
-    writeFileSync(join(dir, 'secrets', `t${i}.secret`), `${t.secret}\n`);
+    writeFileSync(join(dir, 'secrets', `t${i}.secret`), `${t.secret}\n`, { mode: 0o600 });
     lines.push(`  - tenant_id: ${t.tenantId}`, `    client_id: ${t.clientId}`, `    client_secret_file: secrets/t${i}.secret`);
     lines.push(`    login_url: ${sim.loginUrl}`, `    api_url: ${sim.apiUrl}`);
     if (t.label) lines.push(`    label: ${t.label}`);
