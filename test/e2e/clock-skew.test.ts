@@ -6,10 +6,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkExactlyOnce, readDelivered } from '../../src/cli/delivery-check.js';
+import { readDelivered } from '../../src/cli/delivery-check.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import type { Simulator, SimulatorOptions } from '../../src/simulator/types.js';
-import { allGroundTruth, runCli, simTenants, sleep, spawnCli, tempDir, waitFor, writeConfig } from './helpers.js';
+import { EXACTLY_ONCE, allGroundTruth, exactlyOnceVerdict, runCli, simTenants, sleep, spawnCli, tempDir, waitFor, writeConfig } from './helpers.js';
 
 const DAY = 86_400_000;
 const MIN = 60_000;
@@ -19,17 +19,6 @@ afterEach(async () => {
   await sim?.close();
   sim = undefined;
 });
-
-async function expectExactlyOnce(s: Simulator, out: string, before: number): Promise<void> {
-  const delivered = await readDelivered(out);
-  const v = checkExactlyOnce(delivered, allGroundTruth(s, before), allGroundTruth(s));
-  expect({ missing: v.missing.length, duplicated: v.duplicated.length, unexpected: v.unexpected.length, malformed: delivered.malformed }).toEqual({
-    missing: 0,
-    duplicated: 0,
-    unexpected: 0,
-    malformed: 0,
-  });
-}
 
 const base: SimulatorOptions = { tenants: 1, contentTypes: ['Audit.Exchange', 'Audit.SharePoint'], blobsPerContentType: 6, recordsPerBlob: [3, 8], recordSizeTarget: 0 };
 
@@ -49,7 +38,7 @@ describe('clock skew (end to end)', () => {
     const before = sim.now();
 
     const skewed = await runCli(['collect', '--config', config, '--once']);
-    await expectExactlyOnce(sim, out, before);
+    expect(await exactlyOnceVerdict(sim, out, before)).toEqual(EXACTLY_ONCE);
     expect(skewed.code, skewed.stderr).toBe(0);
     expect(skewed.stderr).toMatch(/CLOCK SKEW t0: the API's Date is \+8d/);
     expect(skewed.stderr).toMatch(/spans lost to expiry 0, blobs lost 0/);
@@ -65,7 +54,7 @@ describe('clock skew (end to end)', () => {
     await waitFor(() => sim!.now() > sim!.startedAt + 42_000, 60_000, 200);
     const after = sim.now();
     const clean = await runCli(['collect', '--config', config, '--once']);
-    await expectExactlyOnce(sim, out, after);
+    expect(await exactlyOnceVerdict(sim, out, after)).toEqual(EXACTLY_ONCE);
     expect(allGroundTruth(sim, after).size).toBeGreaterThan(allGroundTruth(sim, before).size); // new blobs did appear
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stderr).not.toMatch(/CLOCK SKEW/);
@@ -84,7 +73,7 @@ describe('clock skew (end to end)', () => {
     sim.setFaults({ dateSkew: 0 });
     const clean = await runCli(['collect', '--config', config, '--once']);
     // After the skew: every record once, and no span reported lost (main reported days of them).
-    await expectExactlyOnce(sim, out, before);
+    expect(await exactlyOnceVerdict(sim, out, before)).toEqual(EXACTLY_ONCE);
     expect(clean.stderr).toMatch(/spans lost to expiry 0, blobs lost 0/);
     expect(clean.stderr).not.toMatch(/DATA LOST|"level":50/);
     expect(clean.code, clean.stderr).toBe(0);
@@ -121,7 +110,7 @@ describe('clock skew (end to end)', () => {
     // The skew is gone: a --once run (a fresh process, so no remembered skew) completes the set.
     const clean = await runCli(['collect', '--config', config, '--once']);
     // Every blob has appeared by now: all of them are expected.
-    await expectExactlyOnce(sim, out, sim.now());
+    expect(await exactlyOnceVerdict(sim, out, sim.now())).toEqual(EXACTLY_ONCE);
     expect(clean.code, clean.stderr).toBe(0);
     expect(r.code, r.stderr).toBe(0);
     expect(stderr).toMatch(/clock skew/);
@@ -144,6 +133,6 @@ describe('clock skew (end to end)', () => {
     expect(r.stderr).not.toMatch(/"level":50/);
     expect(r.stderr).toMatch(/spans lost to expiry 0, blobs lost 0/);
     expect(r.code, r.stderr).toBe(0);
-    await expectExactlyOnce(sim, out, before);
+    expect(await exactlyOnceVerdict(sim, out, before)).toEqual(EXACTLY_ONCE);
   }, 300_000);
 });

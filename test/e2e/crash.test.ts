@@ -4,27 +4,15 @@
 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkExactlyOnce, readDelivered } from '../../src/cli/delivery-check.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import type { Simulator } from '../../src/simulator/types.js';
-import { allGroundTruth, fileSize, runCli, simTenants, sleep, spawnCli, tempDir, waitFor, writeConfig } from './helpers.js';
+import { EXACTLY_ONCE, exactlyOnceVerdict, fileSize, killAtOutputSteps, runCli, simTenants, spawnCli, tempDir, waitFor, writeConfig } from './helpers.js';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
   await sim?.close();
   sim = undefined;
 });
-
-async function expectExactlyOnce(s: Simulator, out: string, before: number): Promise<void> {
-  const delivered = await readDelivered(out);
-  const v = checkExactlyOnce(delivered, allGroundTruth(s, before), allGroundTruth(s));
-  expect({ missing: v.missing.length, duplicated: v.duplicated.length, unexpected: v.unexpected.length, malformed: delivered.malformed }).toEqual({
-    missing: 0,
-    duplicated: 0,
-    unexpected: 0,
-    malformed: 0,
-  });
-}
 
 describe('crash safety (end to end)', () => {
   it('kill -9 at several moments, restart: every record exactly once', async () => {
@@ -42,25 +30,12 @@ describe('crash safety (end to end)', () => {
     const before = sim.now();
 
     // First kill lands during start-up; the next ones after the output has grown by a step each.
-    let killsAfterOutput = 0;
-    for (const step of [0, 40_000, 150_000, 400_000]) {
-      const { child, done } = spawnCli(['collect', '--config', config, '--once']);
-      let exited = false;
-      void done.then(() => (exited = true));
-      const start = fileSize(out);
-      if (step === 0) await sleep(1500);
-      else await waitFor(() => exited || fileSize(out) >= start + step, 120_000, 20);
-      if (!exited) {
-        child.kill('SIGKILL');
-        if (step > 0) killsAfterOutput++;
-      }
-      await done;
-    }
+    const killsAfterOutput = await killAtOutputSteps(config, out, [0, 40_000, 150_000, 400_000]);
     expect(killsAfterOutput).toBeGreaterThan(0);
 
     const final = await runCli(['collect', '--config', config, '--once']);
     expect(final.code, final.stderr).toBe(0);
-    await expectExactlyOnce(sim, out, before);
+    expect(await exactlyOnceVerdict(sim, out, before)).toEqual(EXACTLY_ONCE);
   }, 300_000);
 
   it('SIGTERM mid-run exits 0 after committing; a restart completes exactly once', async () => {
@@ -90,6 +65,6 @@ describe('crash safety (end to end)', () => {
 
     const again = await runCli(['collect', '--config', config, '--once']);
     expect(again.code, again.stderr).toBe(0);
-    await expectExactlyOnce(sim, out, before);
+    expect(await exactlyOnceVerdict(sim, out, before)).toEqual(EXACTLY_ONCE);
   }, 300_000);
 });

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkExactlyOnce, readDelivered } from '../../src/cli/delivery-check.js';
 import type { Simulator } from '../../src/simulator/types.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -104,4 +105,36 @@ export async function waitFor(cond: () => boolean, timeoutMs: number, everyMs = 
     await sleep(everyMs);
   }
   return cond();
+}
+
+export const EXACTLY_ONCE = { missing: 0, duplicated: 0, unexpected: 0, malformed: 0 };
+
+/** What the output file holds against the simulator's ground truth (as of `before`, and now). */
+export async function exactlyOnceVerdict(s: Simulator, out: string, before: number): Promise<typeof EXACTLY_ONCE> {
+  const delivered = await readDelivered(out);
+  const v = checkExactlyOnce(delivered, allGroundTruth(s, before), allGroundTruth(s));
+  return { missing: v.missing.length, duplicated: v.duplicated.length, unexpected: v.unexpected.length, malformed: delivered.malformed };
+}
+
+/**
+ * Runs `collect --once` once per step and kills it with SIGKILL: during start-up for a step of 0,
+ * else once the output has grown by `step` bytes (unless the run ended first). Returns how many
+ * kills landed after output had been written.
+ */
+export async function killAtOutputSteps(config: string, out: string, steps: number[]): Promise<number> {
+  let killsAfterOutput = 0;
+  for (const step of steps) {
+    const { child, done } = spawnCli(['collect', '--config', config, '--once']);
+    let exited = false;
+    void done.then(() => (exited = true));
+    const start = fileSize(out);
+    if (step === 0) await sleep(1500);
+    else await waitFor(() => exited || fileSize(out) >= start + step, 120_000, 20);
+    if (!exited) {
+      child.kill('SIGKILL');
+      if (step > 0) killsAfterOutput++;
+    }
+    await done;
+  }
+  return killsAfterOutput;
 }

@@ -5,10 +5,9 @@
 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkExactlyOnce, readDelivered } from '../../src/cli/delivery-check.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import type { Simulator, SimulatorOptions } from '../../src/simulator/types.js';
-import { allGroundTruth, fileSize, runCli, simTenants, sleep, spawnCli, tempDir, waitFor, writeConfig } from './helpers.js';
+import { EXACTLY_ONCE, exactlyOnceVerdict, fileSize, killAtOutputSteps, runCli, simTenants, tempDir, writeConfig } from './helpers.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -17,14 +16,6 @@ afterEach(async () => {
   await sim?.close();
   sim = undefined;
 });
-
-async function verdict(s: Simulator, out: string, before: number) {
-  const delivered = await readDelivered(out);
-  const v = checkExactlyOnce(delivered, allGroundTruth(s, before), allGroundTruth(s));
-  return { missing: v.missing.length, duplicated: v.duplicated.length, unexpected: v.unexpected.length, malformed: delivered.malformed };
-}
-
-const EXACTLY_ONCE = { missing: 0, duplicated: 0, unexpected: 0, malformed: 0 };
 
 /** Three days of content; half the blobs repeat 1-3 records of a blob at least a day older. */
 function repeatingFeed(seed: number, extra: Partial<SimulatorOptions> = {}): SimulatorOptions {
@@ -59,7 +50,7 @@ describe('records repeated days apart (end to end)', () => {
 
     const first = await runCli(['collect', '--config', config, '--once']);
     expect(first.code, first.stderr).toBe(0);
-    expect(await verdict(sim, out, before)).toEqual(EXACTLY_ONCE);
+    expect(await exactlyOnceVerdict(sim, out, before)).toEqual(EXACTLY_ONCE);
     expect(await duplicatesDropped(config)).toBeGreaterThan(0);
 
     // A second run re-lists the lookback: nothing comes twice.
@@ -78,25 +69,12 @@ describe('records repeated days apart (end to end)', () => {
 
     // The first kill lands during start-up; the next ones after the output has grown by a step each,
     // so repeats arrive in later runs than the records they repeat.
-    let killsAfterOutput = 0;
-    for (const step of [0, 30_000, 90_000, 200_000, 300_000]) {
-      const { child, done } = spawnCli(['collect', '--config', config, '--once']);
-      let exited = false;
-      void done.then(() => (exited = true));
-      const start = fileSize(out);
-      if (step === 0) await sleep(1500);
-      else await waitFor(() => exited || fileSize(out) >= start + step, 120_000, 20);
-      if (!exited) {
-        child.kill('SIGKILL');
-        if (step > 0) killsAfterOutput++;
-      }
-      await done;
-    }
+    const killsAfterOutput = await killAtOutputSteps(config, out, [0, 30_000, 90_000, 200_000, 300_000]);
     expect(killsAfterOutput).toBeGreaterThan(1);
 
     const final = await runCli(['collect', '--config', config, '--once']);
     expect(final.code, final.stderr).toBe(0);
-    expect(await verdict(sim, out, before)).toEqual(EXACTLY_ONCE);
+    expect(await exactlyOnceVerdict(sim, out, before)).toEqual(EXACTLY_ONCE);
     expect(await duplicatesDropped(config)).toBeGreaterThan(0);
   }, 300_000);
 });
