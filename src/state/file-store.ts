@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { StateError } from '../errors.js';
 import { writeFileAtomic, fsyncDir } from './atomic-file.js';
 import { validateCheckpoint } from './checkpoint.js';
+import { pathSegment } from './path-segment.js';
 import { IdIndex } from './id-index.js';
 import { acquireLock, releaseLock, type LockOwner } from './lock-file.js';
 import { streamKey, type CommittedState, type MissingStream, type StateStore, type StreamCheckpoint, type StreamIdBatch, type StreamIds } from './types.js';
@@ -45,11 +46,6 @@ export interface FileStateStoreOptions {
 const STREAM_FORMAT = 'o365-audit/stream';
 const OUTPUTS_FORMAT = 'o365-audit/outputs';
 
-/** File name for one path segment: tenant ids and content types are plain, but never trust that. */
-function segment(s: string): string {
-  return encodeURIComponent(s).replace(/^\.+/, (m) => '%2E'.repeat(m.length));
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -73,7 +69,7 @@ export class FileStateStore implements StateStore {
   }
 
   streamFile(tenantId: string, contentType: string): string {
-    return join(this.dir, segment(tenantId), `${segment(contentType)}.json`);
+    return join(this.dir, pathSegment(tenantId), `${pathSegment(contentType)}.json`);
   }
 
   private get journalPath(): string {
@@ -166,7 +162,7 @@ export class FileStateStore implements StateStore {
         continue;
       }
       try {
-        await mkdir(join(this.dir, segment(tenantId)), { recursive: true });
+        await mkdir(join(this.dir, pathSegment(tenantId)), { recursive: true });
         await writeFileAtomic(file, JSON.stringify({ format: STREAM_FORMAT, version: 1, seq: journal.seq, checkpoint: copy }));
       } catch (cause) {
         throw new StateError(`Cannot restore the missing stream checkpoint ${file} from the journal ${this.journalPath}`, { context: { file }, cause });
@@ -245,7 +241,7 @@ export class FileStateStore implements StateStore {
     const dirs = new Set<string>();
     try {
       for (const cp of journal.streams) {
-        const tenantDir = join(this.dir, segment(cp.tenantId));
+        const tenantDir = join(this.dir, pathSegment(cp.tenantId));
         if (!dirs.has(tenantDir)) await mkdir(tenantDir, { recursive: true, mode: 0o700 });
         dirs.add(tenantDir);
         this.options.faultHook?.('apply-stream');

@@ -12,11 +12,12 @@
 // the commit point: a folder without it is an interrupted write the next fetch of the blob redoes).
 // Files are 0600 and folders 0700: records are audit data.
 
-import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ContentDescriptor, RejectedRecord } from '../api/types.js';
 import { StateError } from '../errors.js';
-import { fsyncDir } from './atomic-file.js';
+import { fsyncDir, writeFileAtomic } from './atomic-file.js';
+import { pathSegment } from './path-segment.js';
 
 export const QUARANTINE_FORMAT = 'o365-audit/quarantine';
 
@@ -129,29 +130,11 @@ function quarantinedRecord(r: RejectedRecord): QuarantinedRecord {
   return q;
 }
 
-/** One path segment from an id: ids are plain, but never trust that (`..`, `/`, `$`). */
-function segment(s: string): string {
-  return encodeURIComponent(s).replace(/^\.+/, (m) => '%2E'.repeat(m.length));
-}
-
-/** Writes `data` to `path` (0600) durably: temp file, fsync, rename. The caller fsyncs the folder. */
-async function writeDurable(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-}
-
 export class FileQuarantine implements Quarantine {
   constructor(readonly dir: string) {}
 
   where(e: Pick<QuarantineEntry, 'tenantId' | 'contentType' | 'contentId'>): string {
-    return join(this.dir, segment(e.tenantId), segment(e.contentType), segment(e.contentId));
+    return join(this.dir, pathSegment(e.tenantId), pathSegment(e.contentType), pathSegment(e.contentId));
   }
 
   async putBlob(tenantId: string, d: ContentDescriptor, failure: BlobFailure, deliveredIds: string[]): Promise<QuarantineEntry> {
@@ -225,9 +208,9 @@ export class FileQuarantine implements Quarantine {
     const folder = this.where(entry);
     try {
       const created = await mkdir(folder, { recursive: true, mode: 0o700 });
-      for (const [name, data] of files) await writeDurable(join(folder, name), data);
+      for (const [name, data] of files) await writeFileAtomic(join(folder, name), data, false);
       // entry.json last: it is what makes the folder an entry.
-      await writeDurable(join(folder, 'entry.json'), `${JSON.stringify(entry, null, 2)}\n`);
+      await writeFileAtomic(join(folder, 'entry.json'), `${JSON.stringify(entry, null, 2)}\n`, false);
       await fsyncDir(folder);
       if (created !== undefined) {
         // New folders must survive a crash too: fsync each parent up to the first that existed.
