@@ -20,11 +20,14 @@ async function readJson(file: string): Promise<unknown> {
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Streams the journal lists as committed whose checkpoint file is gone and not in its last commit. */
-export async function readMissing(dir: string): Promise<MissingStream[]> {
+/**
+ * Streams the journal lists as committed whose checkpoint file is gone and not in its last commit.
+ * `checkpoints` is what readCheckpoints() found (passed in, so the directory is read once).
+ */
+export async function readMissing(dir: string, checkpoints: readonly StreamCheckpoint[]): Promise<MissingStream[]> {
   const journal = await readJson(join(dir, 'commit.json'));
   if (!isObj(journal) || !Array.isArray(journal.known)) return [];
-  const present = new Set((await readCheckpoints(dir)).map((cp) => streamKey(cp.tenantId, cp.contentType)));
+  const present = new Set(checkpoints.map((cp) => streamKey(cp.tenantId, cp.contentType)));
   const store = new FileStateStore(dir);
   return (journal.known as unknown[])
     .filter((k): k is [string, string] => Array.isArray(k) && typeof k[0] === 'string' && typeof k[1] === 'string')

@@ -46,10 +46,10 @@ export function errorInfo(err: unknown, hint?: string): NonNullable<StreamStats[
     code: err instanceof O365AuditError ? err.code : 'O365_ERR_UNEXPECTED',
     message: err instanceof Error ? err.message : String(err),
   };
-  if (err instanceof ApiError) {
-    if (err.afCode !== undefined) info.afCode = err.afCode;
-    if (err.hint !== undefined) info.hint = err.hint;
-  }
+  if (err instanceof ApiError && err.afCode !== undefined) info.afCode = err.afCode;
+  // Any error of ours may carry a plain-words hint (ApiError, ClockSkewError, ...).
+  const own = (err as { hint?: unknown } | null)?.hint;
+  if (err instanceof O365AuditError && typeof own === 'string') info.hint = own;
   if (hint !== undefined) info.hint = hint;
   return info;
 }

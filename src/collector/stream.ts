@@ -140,9 +140,7 @@ export class Stream {
         err,
         isSubscriptionMissing(err)
           ? 'The subscription is missing or disabled. The collector starts it (Microsoft allows one start per 15 minutes); new content can take up to 12 h to appear.'
-          : err instanceof ClockSkewError
-            ? err.hint
-            : undefined,
+          : undefined,
       );
       return false;
     }

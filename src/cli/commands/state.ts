@@ -45,7 +45,7 @@ export function stateCommand(): Command {
       try {
         cps = await readCheckpoints(config.stateDir);
         pending = (await new FileQuarantine(quarantineDir(config.stateDir)).list()).filter((e) => e.status === 'quarantined');
-        missing = await readMissing(config.stateDir);
+        missing = await readMissing(config.stateDir, cps);
       } catch (err) {
         throw new CliExit(EXIT_FAILURES, `o365-audit: ${scrub((err as Error).message)}`);
       }
