@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { engineError, engineJvmOptions, enginePackageRoot, freeHttpPort, run, type RunningEngine, type StartEngineOptions } from './engine-runner.js';
 import type { EngineSpec } from './matrix.js';
+import { pause } from '../shared/sleep.js';
 
 /** The unprivileged user Elasticsearch runs as when this process is root. */
 export const ENGINE_USER = 'o365-audit-es';
@@ -150,7 +151,7 @@ export async function startDistributionNode(spec: EngineSpec, options: StartEngi
       } catch {
         // not listening yet
       }
-      await new Promise((r) => setTimeout(r, 500));
+      await pause(500);
     }
   } catch (err) {
     await stopChild();

@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { O365AuditError } from '../errors.js';
+import { pause } from '../shared/sleep.js';
 import { startDistributionNode } from './elastic-distribution.js';
 import { writeGeoipTestDatabases } from './geoip-test-db.js';
 import { DEFAULT_ENGINE, engineSpec, javaHome, type EngineId, type EngineKind, type EngineSpec } from './matrix.js';
@@ -49,7 +50,14 @@ export interface StartEngineOptions {
  * The o365-audit package root: the nearest package.json named o365-audit above the running file,
  * else above process.cwd(). Not import.meta.url alone: tsup bundles this file into dist/cli.js.
  */
+let packageRoot: string | undefined;
+
 export function enginePackageRoot(): string {
+  packageRoot ??= findPackageRoot();
+  return packageRoot;
+}
+
+function findPackageRoot(): string {
   const starts = [dirname(fileURLToPath(import.meta.url)), process.cwd()];
   for (const start of starts) {
     for (let dir = start; ; dir = dirname(dir)) {
@@ -203,7 +211,7 @@ export async function waitForHealth(url: () => string, deadline: number, exited:
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await pause(500);
   }
 }
 

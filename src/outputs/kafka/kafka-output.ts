@@ -17,7 +17,7 @@ import { OUTPUT_RETRY, retryDelay, type RetryPolicy } from '../../shared/retry.j
 import { sleep } from '../../shared/sleep.js';
 import type { Output, OutputPosition, RecordMeta } from '../types.js';
 import { TopicMissing, classifyKafkaError } from './errors.js';
-import { topicFor } from './topic.js';
+import { topicResolver } from './topic.js';
 
 export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -72,11 +72,13 @@ export class KafkaOutput implements Output {
   private producer: Producer<string, string, string, string> | undefined;
   /** Topics the brokers confirmed to exist. */
   private readonly knownTopics = new Set<string>();
+  private readonly topicOf: (meta: RecordMeta) => string;
   private batches = 0;
   private retries = 0;
 
   constructor(private readonly config: KafkaOutputConfig, deps: KafkaOutputDeps = {}) {
     this.name = config.name ?? 'kafka';
+    this.topicOf = topicResolver(config.topic);
     if (config.brokers.length === 0) throw new ConfigError(`Output "${this.name}" needs brokers`, 'output.brokers');
     if (config.compression === 'zstd' && !hasZstd()) {
       throw new ConfigError(`Output "${this.name}": zstd compression needs Node.js 22.15 or later (this is ${process.version}); use lz4, snappy or gzip`, 'output.compression');
@@ -127,7 +129,7 @@ export class KafkaOutput implements Output {
 
   write(raw: string, meta: RecordMeta, id: string | undefined): void | Promise<void> {
     const value = formatRecord(this.format, raw, meta);
-    return this.queue.push({ topic: topicFor(this.config.topic, meta), key: id === '' ? undefined : id, value, bytes: value.length + (id?.length ?? 0) });
+    return this.queue.push({ topic: this.topicOf(meta), key: id === '' ? undefined : id, value, bytes: value.length + (id?.length ?? 0) });
   }
 
   mark(): number {
