@@ -83,12 +83,14 @@ describe('TokenProvider (client secret)', () => {
   });
 
   it('renews a short-lived token before it expires', async () => {
-    useLogin({ secret: SECRET, expiresIn: 2 });
+    // A 6 s life leaves seconds of slack on both sides, so a loaded CI machine (engines starting
+    // beside the tests) cannot push either check over its edge; 2 s once failed that way.
+    useLogin({ secret: SECRET, expiresIn: 6 });
     const kinds: string[] = [];
     const tp = provider({ type: 'secret', secret: SECRET }, { onAcquired: (k) => kinds.push(k) });
     const t1 = await tp.getToken();
     expect(await tp.getToken()).toBe(t1); // still in its first half of life
-    await new Promise((r) => setTimeout(r, 1200)); // past half of a 2 s life, not yet expired
+    await new Promise((r) => setTimeout(r, 3500)); // past half of a 6 s life, not yet expired
     const t2 = await tp.getToken();
     expect(t2).not.toBe(t1);
     expect(login.tokenRequests).toBe(2);
