@@ -83,14 +83,15 @@ describe('TokenProvider (client secret)', () => {
   });
 
   it('renews a short-lived token before it expires', async () => {
-    // A 6 s life leaves seconds of slack on both sides, so a loaded CI machine (engines starting
-    // beside the tests) cannot push either check over its edge; 2 s once failed that way.
-    useLogin({ secret: SECRET, expiresIn: 6 });
+    // A 10 s life leaves seconds of slack on both sides (MSAL keeps expiry in whole seconds), so a
+    // loaded CI machine (engines starting beside the tests) cannot push either check over its edge;
+    // a 2 s life once failed that way in a fresh-clone run.
+    useLogin({ secret: SECRET, expiresIn: 10 });
     const kinds: string[] = [];
     const tp = provider({ type: 'secret', secret: SECRET }, { onAcquired: (k) => kinds.push(k) });
     const t1 = await tp.getToken();
     expect(await tp.getToken()).toBe(t1); // still in its first half of life
-    await new Promise((r) => setTimeout(r, 3500)); // past half of a 6 s life, not yet expired
+    await new Promise((r) => setTimeout(r, 6500)); // past half of a 10 s life, not yet expired
     const t2 = await tp.getToken();
     expect(t2).not.toBe(t1);
     expect(login.tokenRequests).toBe(2);
