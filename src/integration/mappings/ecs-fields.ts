@@ -11,7 +11,11 @@ const long: Ecs = { type: 'long' };
 const ip: Ecs = { type: 'ip' };
 const date: Ecs = { type: 'date' };
 
-/** Keyed by full dotted field name. Types follow ECS 8.11 (ecs_nested.yml). */
+/**
+ * Keyed by full dotted field name. Types follow ECS 8.11 (ecs_nested.yml). ECS gives wildcard fields
+ * no ignore_above; ours say 8191 (what Elasticsearch's logs data streams use anyway), so the limit
+ * the pipeline cuts to is the same on every node.
+ */
 export const ECS_FIELDS: Readonly<Record<string, Ecs>> = {
   '@timestamp': date,
   'client.address': kw,
@@ -40,7 +44,7 @@ export const ECS_FIELDS: Readonly<Record<string, Ecs>> = {
   'email.direction': kw,
   'email.from.address': kw,
   'email.local_id': kw,
-  'email.message_id': { type: 'wildcard' },
+  'email.message_id': { type: 'wildcard', ignore_above: 8191 },
   'email.origination_timestamp': date,
   'email.reply_to.address': kw,
   'email.sender.address': kw,
@@ -123,11 +127,11 @@ export const ECS_FIELDS: Readonly<Record<string, Ecs>> = {
   'session.id': kw,
   'threat.indicator.file.hash.sha256': kw,
   'url.domain': kw,
-  'url.full': { type: 'wildcard', multi_fields: [{ name: 'text', type: 'match_only_text' }] },
-  'url.original': { type: 'wildcard', multi_fields: [{ name: 'text', type: 'match_only_text' }] },
+  'url.full': { type: 'wildcard', ignore_above: 8191, multi_fields: [{ name: 'text', type: 'match_only_text' }] },
+  'url.original': { type: 'wildcard', ignore_above: 8191, multi_fields: [{ name: 'text', type: 'match_only_text' }] },
   'url.extension': kw,
   'url.fragment': kw,
-  'url.path': { type: 'wildcard' },
+  'url.path': { type: 'wildcard', ignore_above: 8191 },
   'url.port': long,
   'url.query': kw,
   'url.registered_domain': kw,

@@ -70,6 +70,33 @@ describe('generateMappings', () => {
     expect((os.mappings.properties['data_stream'] as any).properties.type).toEqual({ type: 'keyword', ignore_above: 1024 });
   });
 
+  it('inherits ignore_above from the nearest parent that declares one, in properties, flattened and dynamic templates', () => {
+    const fields: FieldDefinition[] = [
+      { name: 'r', type: 'object', object_type: 'keyword', ignore_above: 8191 },
+      { name: 'r.Id', type: 'keyword' },
+      { name: 'r.Short', type: 'keyword', ignore_above: 64 },
+      { name: 'r.Data', type: 'flattened' },
+      { name: 'r.Actor', type: 'object', object_type: 'keyword' },
+      { name: 'r.Actor.ID', type: 'keyword' },
+      { name: 'other', type: 'keyword' },
+    ];
+    const { mappings } = generateMappings(fields);
+    const r = (mappings.properties['r'] as any).properties;
+    expect(r.Id).toEqual({ type: 'keyword', ignore_above: 8191 });
+    expect(r.Short).toEqual({ type: 'keyword', ignore_above: 64 });
+    expect(r.Data).toEqual({ type: 'flattened', ignore_above: 8191 });
+    expect(r.Actor.properties.ID).toEqual({ type: 'keyword', ignore_above: 8191 });
+    expect(mappings.properties['other']).toEqual({ type: 'keyword', ignore_above: 1024 });
+    const templates = Object.fromEntries(mappings.dynamic_templates.map((t) => Object.entries(t)[0]!)) as Record<string, any>;
+    expect(templates['r'].mapping).toEqual({ type: 'keyword', ignore_above: 8191 });
+    expect(templates['r.Actor'].mapping).toEqual({ type: 'keyword', ignore_above: 8191 });
+  });
+
+  it('gives a keyword that is neither indexed nor in doc values (event.original) no ignore_above, so a long value is never listed in _ignored', () => {
+    const { mappings } = generateMappings([{ name: 'event.original', external: 'ecs' }]);
+    expect((mappings.properties['event'] as any).properties.original).toEqual({ type: 'keyword', index: false, doc_values: false });
+  });
+
   it('counts objects, leaves and multi-fields, and sizes the limit with headroom', () => {
     const g = generateMappings([{ name: 'a.b', type: 'keyword' }, { name: 'user.name', external: 'ecs' }]);
     // a, a.b, user, user.name, user.name.text

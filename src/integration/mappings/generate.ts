@@ -16,6 +16,8 @@ interface Node {
 // its limit to 2000 for the same data, elastic/integrations#17666).
 const DYNAMIC_HEADROOM = 1000;
 const MIN_LIMIT = 2000;
+/** ECS's keyword limit; a field or any of its parents may declare another (fields.yml ignore_above). */
+export const DEFAULT_IGNORE_ABOVE = 1024;
 
 function mappingError(message: string, field: string): O365AuditError {
   return new O365AuditError('O365_ERR_MAPPING', message, { context: { field } });
@@ -50,7 +52,10 @@ function leafMapping(f: FieldDefinition, caps: MappingCapabilities, notes: Set<s
   if (f.doc_values !== undefined) common['doc_values'] = f.doc_values;
   if (f.copy_to !== undefined) common['copy_to'] = f.copy_to;
   if (f.null_value !== undefined) common['null_value'] = f.null_value;
-  const keyword = (): Record<string, unknown> => ({ type: 'keyword', ignore_above: f.ignore_above ?? 1024, ...common });
+  // A keyword neither indexed nor in doc values (event.original) holds no term, so no length limit
+  // applies to it; an ignore_above there would only list long values in _ignored (ES 8+).
+  const stored = f.index === false && f.doc_values === false;
+  const keyword = (): Record<string, unknown> => ({ type: 'keyword', ...(stored ? {} : { ignore_above: f.ignore_above ?? DEFAULT_IGNORE_ABOVE }), ...common });
   switch (type) {
     case 'keyword':
       return keyword();
@@ -61,7 +66,7 @@ function leafMapping(f: FieldDefinition, caps: MappingCapabilities, notes: Set<s
       notes.add('constant_keyword is not supported here (or not without a value): such fields are mapped as keyword');
       return keyword();
     case 'wildcard':
-      if (caps.wildcard) return { type, ...common };
+      if (caps.wildcard) return { type, ...(f.ignore_above === undefined ? {} : { ignore_above: f.ignore_above }), ...common };
       notes.add('wildcard is not supported here: such fields are mapped as keyword');
       return keyword();
     case 'match_only_text':
@@ -132,13 +137,25 @@ function countFields(props: Record<string, unknown>): number {
   return n;
 }
 
+/** The ignore_above of the nearest parent that declares one (`o365.audit` sets it for the record). */
+function inheritedIgnoreAbove(name: string, declared: Map<string, number>): number | undefined {
+  for (let i = name.lastIndexOf('.'); i > 0; i = name.lastIndexOf('.', i - 1)) {
+    const limit = declared.get(name.slice(0, i));
+    if (limit !== undefined) return limit;
+  }
+  return undefined;
+}
+
 /** Generates the mappings for `fields` (the concatenated contents of fields/*.yml). */
 export function generateMappings(fields: FieldDefinition[], caps: MappingCapabilities = ES8_CAPABILITIES): GeneratedMappings {
   const root: Node = { mapping: {}, children: new Map(), leaf: false };
   const dynamicTemplates: Array<Record<string, unknown>> = [];
   const notes = new Set<string>();
 
-  for (const f of flattenFields(fields)) {
+  const flat = flattenFields(fields);
+  const declared = new Map(flat.filter((f) => f.ignore_above !== undefined).map((f) => [f.name, f.ignore_above!]));
+  for (const field of flat) {
+    const f = { ...field, ignore_above: field.ignore_above ?? inheritedIgnoreAbove(field.name, declared) };
     const type = f.type ?? 'keyword';
     if (f.name.includes('*')) {
       const mapping = leafMapping({ ...f, type: type === 'object' ? (f.object_type ?? 'keyword') : type }, caps, notes);
