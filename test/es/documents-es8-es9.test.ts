@@ -37,9 +37,7 @@ export const DETECTION_FIELDS = [
   'o365.audit.ApplicationId', 'o365.audit.UserType', 'o365.audit.ObjectId', 'o365.audit.Parameters.*',
   'o365.audit.ModifiedProperties.*', 'o365.audit.LogonError', 'o365.audit.ClientAppId', 'o365.audit.LogonType',
   'o365.audit.OperationCount', 'o365.audit.ErrorNumber', 'o365.audit.RecordType', 'o365.audit.AzureActiveDirectoryEventType',
-  // o365.audit.AuthenticationType (read by one rule) is left out: no record of the pipeline tests or
-  // the corpora carries it; its keyword mapping is checked by the _field_caps test.
-  'o365.audit.SearchQueryText', 'o365.audit.CommunicationType', 'o365.audit.IsManagedDevice',
+  'o365.audit.AuthenticationType', 'o365.audit.SearchQueryText', 'o365.audit.CommunicationType', 'o365.audit.IsManagedDevice',
   'o365.audit.Platform', 'o365.audit.Site', 'o365.audit.SiteUrl', 'o365.audit.Name', 'o365.audit.NewValue',
   'o365.audit.Actor.Type', 'o365.audit.Target.Type', 'o365.audit.Target.ID', 'o365.audit.AppAccessContext.AADSessionId',
 ];
