@@ -129,7 +129,8 @@ export class KafkaOutput implements Output {
 
   write(raw: string, meta: RecordMeta, id: string | undefined): void | Promise<void> {
     const value = formatRecord(this.format, raw, meta);
-    return this.queue.push({ topic: this.topicOf(meta), key: id === '' ? undefined : id, value, bytes: value.length + (id?.length ?? 0) });
+    // UTF-8 bytes, as produced: the string length undercounts non-ASCII text and overshoots the bound.
+    return this.queue.push({ topic: this.topicOf(meta), key: id === '' ? undefined : id, value, bytes: Buffer.byteLength(value) + Buffer.byteLength(id ?? '') });
   }
 
   mark(): number {
