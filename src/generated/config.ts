@@ -520,7 +520,7 @@ export interface OutputKafka {
      */
     max_attempts?: number;
     /**
-     * Delay before the first retry (default 0.5 s); it doubles on each further attempt.
+     * Delay before the first retry; it doubles on each further attempt.
      */
     base_delay?: string;
     /**

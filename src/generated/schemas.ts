@@ -10304,8 +10304,9 @@ export const configSchema: SchemaObject = {
               "default": 8
             },
             "base_delay": {
-              "description": "Delay before the first retry (default 0.5 s); it doubles on each further attempt.",
-              "$ref": "#/definitions/duration"
+              "description": "Delay before the first retry; it doubles on each further attempt.",
+              "$ref": "#/definitions/duration",
+              "default": "1s"
             },
             "max_delay": {
               "description": "Upper bound of one back-off delay.",

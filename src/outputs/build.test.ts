@@ -3,6 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../config/schema.js';
+import { parseDuration } from '../shared/duration.js';
+import { OUTPUT_RETRY } from '../shared/retry.js';
 import { createOutput, createOutputs, OUTPUT_TYPES, OUTPUTS } from './build.js';
 import { FileOutput } from './file/file-output.js';
 import { StdoutOutput } from './stdout/stdout-output.js';
@@ -30,5 +32,17 @@ describe('output registry', () => {
     expect(defs.output?.oneOf?.map((b) => b.$ref)).toEqual(OUTPUTS.map((o) => `#/definitions/output_${o.key}`));
     for (const o of OUTPUTS) expect(defs[`output_${o.key}`], o.key).toEqual(o.definition.schema);
     expect(OUTPUT_TYPES).toEqual(expect.arrayContaining(['file', 'stdout', 'elasticsearch', 'opensearch', 'http']));
+  });
+
+  it('every output with retry settings documents the shared back-off defaults its code applies', () => {
+    type Retry = { properties: Record<string, { default?: unknown }> };
+    const retryOf = (o: (typeof OUTPUTS)[number]) => (o.definition.schema.properties as Record<string, Retry | undefined>).retry?.properties;
+    const withRetry = OUTPUTS.filter((o) => retryOf(o) !== undefined);
+    expect(withRetry.map((o) => o.key)).toEqual(expect.arrayContaining(['elasticsearch', 'http', 'kafka']));
+    for (const o of withRetry) {
+      const r = retryOf(o)!;
+      const documented = { maxAttempts: r.max_attempts?.default, baseDelayMs: parseDuration(String(r.base_delay?.default)), maxDelayMs: parseDuration(String(r.max_delay?.default)) };
+      expect(documented, o.key).toEqual({ maxAttempts: OUTPUT_RETRY.maxAttempts, baseDelayMs: OUTPUT_RETRY.baseDelayMs, maxDelayMs: OUTPUT_RETRY.maxDelayMs });
+    }
   });
 });

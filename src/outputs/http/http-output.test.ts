@@ -1,7 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, O365AuditError } from '../../errors.js';
+import { parseDuration } from '../../shared/duration.js';
 import { HttpOutput, type HttpOutputConfig } from './http-output.js';
 import { gate, isPending, startReceiver, type TestReceiver } from '../testing/receiver.js';
+import schema from './schema.json' with { type: 'json' };
 
 const meta = { tenantId: 't1', contentType: 'Audit.General', contentId: 'c1' };
 const rec = (i: number): string => `{"Id":"id-${i}","CreationTime":"2024-01-01T00:00:00","Operation":"Op","RecordType":${i}}`;
@@ -76,6 +78,24 @@ describe('http output', () => {
     expect(rx.requests[3]!.at - rx.requests[2]!.at).toBeGreaterThanOrEqual(950);
     expect(new Set(rx.requests.map((r) => r.body)).size).toBe(1);
     expect(o.stats().retries).toBe(3);
+  });
+
+  it('without retry settings, waits the retry.base_delay its schema documents before the first retry', async () => {
+    const documented = parseDuration(schema.properties.retry.properties.base_delay.default);
+    const delays: unknown[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (o: object) => void delays.push((o as { delayMs?: unknown }).delayMs) };
+    // The first back-off is drawn from [base/2, base]: the top of the draw is the base itself.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(1);
+    try {
+      out = new HttpOutput({ type: 'http', url: rx.url, flushIntervalMs: 0 }, { logger });
+      rx.reply = (_r, i) => (i === 0 ? { status: 503 } : { status: 200 });
+      await out.write(rec(1), meta);
+      await out.flushTo(out.mark());
+    } finally {
+      random.mockRestore();
+    }
+    expect(documented).toBeGreaterThan(0);
+    expect(delays).toEqual([documented]);
   });
 
   it('gives up after max attempts (retryable error) and delivers the same batch on the next flush', async () => {
