@@ -46,8 +46,8 @@ describe('formatSummary', () => {
     const summary: RunSummary = {
       records: 10, blobs: 2, retries: 3, throttles: 1, refusedUrls: 1, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 4, quarantinedBlobs: 1, quarantinedRecords: 2, failedStreams: 1, durationMs: 1500, clockSkews: [],
       streams: [
-        { tenantId: 't1', label: 'contoso', contentType: 'Audit.Exchange', records: 10, blobs: 2, blobsListed: 2, duplicatesDropped: 4, lostBlobs: 0, quarantinedBlobs: 1, quarantinedRecords: 2, lostSpanMs: 0, refusedUrls: 1, caughtUp: true },
-        { tenantId: 't1', label: 'contoso', contentType: 'DLP.All', records: 0, blobs: 0, blobsListed: 0, duplicatesDropped: 0, lostBlobs: 0, quarantinedBlobs: 0, quarantinedRecords: 0, lostSpanMs: 0, refusedUrls: 0, caughtUp: false, error: { code: 'O365_ERR_API', message: 'denied', afCode: 'AF10001', hint: 'add ActivityFeed.ReadDlp' } },
+        { tenantId: 't1', label: 'contoso', contentType: 'Audit.Exchange', records: 10, blobs: 2, blobsListed: 2, duplicatesDropped: 4, lostBlobs: 0, quarantinedBlobs: 1, quarantinedRecords: 2, lostSpanMs: 0, caughtUp: true },
+        { tenantId: 't1', label: 'contoso', contentType: 'DLP.All', records: 0, blobs: 0, blobsListed: 0, duplicatesDropped: 0, lostBlobs: 0, quarantinedBlobs: 0, quarantinedRecords: 0, lostSpanMs: 0, caughtUp: false, error: { code: 'O365_ERR_API', message: 'denied', afCode: 'AF10001', hint: 'add ActivityFeed.ReadDlp' } },
       ],
     };
     const text = formatSummary(summary);
@@ -65,7 +65,7 @@ describe('formatSummary', () => {
     const summary: RunSummary = {
       records: 1, blobs: 1, retries: 0, throttles: 0, refusedUrls: 0, lostBlobs: 0, lostSpans: 0, duplicatesDropped: 0, quarantinedBlobs: 0, quarantinedRecords: 0, failedStreams: 0, durationMs: 10,
       clockSkews: [{ tenantId: 't1', label: 'contoso', skewMs: 8 * 86_400_000 }],
-      streams: [{ tenantId: 't1', label: 'contoso', contentType: 'Audit.Exchange', records: 1, blobs: 1, blobsListed: 1, duplicatesDropped: 0, lostBlobs: 0, quarantinedBlobs: 0, quarantinedRecords: 0, lostSpanMs: 0, refusedUrls: 0, caughtUp: true, clockSkewMs: 8 * 86_400_000 }],
+      streams: [{ tenantId: 't1', label: 'contoso', contentType: 'Audit.Exchange', records: 1, blobs: 1, blobsListed: 1, duplicatesDropped: 0, lostBlobs: 0, quarantinedBlobs: 0, quarantinedRecords: 0, lostSpanMs: 0, caughtUp: true, clockSkewMs: 8 * 86_400_000 }],
     };
     const text = formatSummary(summary);
     expect(text).toMatch(/CLOCK SKEW contoso: the API's Date is \+8d from this machine's clock/);

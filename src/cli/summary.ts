@@ -31,7 +31,6 @@ export function formatSummary(summary: RunSummary, options: { interrupted?: bool
     const head = `  ${streamName(s).padEnd(width)}  records ${s.records}, blobs ${s.blobs}`;
     const extra: string[] = [];
     if (s.duplicatesDropped > 0) extra.push(`duplicates dropped ${s.duplicatesDropped}`);
-    if (s.refusedUrls > 0) extra.push(`refused URLs ${s.refusedUrls}`);
     if (s.lostBlobs > 0) extra.push(`blobs lost ${s.lostBlobs}`);
     if (s.quarantinedBlobs > 0) extra.push(`quarantined blobs ${s.quarantinedBlobs}`);
     if (s.quarantinedRecords > 0) extra.push(`quarantined records ${s.quarantinedRecords}`);

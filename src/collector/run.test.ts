@@ -4,6 +4,7 @@
 
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { RefusedUrlError } from '../errors.js';
 import { StdoutOutput } from '../outputs/stdout/stdout-output.js';
 import type { Output, OutputPosition } from '../outputs/types.js';
 import { MemoryStateStore } from '../state/memory-store.js';
@@ -242,5 +243,30 @@ describe('collector runs', () => {
       ['Audit.General', 2, 1, 0, true],
     ]);
     expect(logger.at('warn').some((e) => /1 record\(s\) quarantined, not delivered: record has no "Id"/.test(e.msg ?? ''))).toBe(true);
+  });
+
+  it('counts a refused URL once, from the API client that refused it: no stream figure says otherwise', async () => {
+    const api = new FakeManagementApi({ tenantId: 't', now: () => T0, subscriptions: { 'Audit.Exchange': 'enabled' } });
+    api.addBlob('Audit.Exchange', { contentId: 'a', contentCreated: T0 - 30 * MIN, records: makeRecords('a', 2) });
+    // As the real client does: the URL guard counts the refusal, then the fetch fails with it.
+    const fetchBlob = api.fetchBlob.bind(api);
+    let refuse = true;
+    api.fetchBlob = async (d, o) => {
+      if (!refuse) return fetchBlob(d, o);
+      refuse = false;
+      api.counters.refusedUrls++;
+      throw new RefusedUrlError('contentUri points outside the API origin; not fetched', { tenantId: 't', contentId: d.contentId });
+    };
+    const summary = await createCollector({
+      tenants: [{ tenantId: 't', contentTypes: ['Audit.Exchange'], api, settings: settings({ initialIntervalMs: HOUR }) }],
+      outputs: [new MemoryOutput()],
+      state: new MemoryStateStore(),
+      intervalMs: 10,
+      commitIntervalMs: 1_000_000,
+      logger: new MemoryLogger(),
+      now: () => T0,
+    }).run({ once: true });
+    expect(summary).toMatchObject({ records: 2, refusedUrls: 1, failedStreams: 0 });
+    expect(summary.streams[0]).not.toHaveProperty('refusedUrls');
   });
 });

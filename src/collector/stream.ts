@@ -85,7 +85,6 @@ export class Stream {
       quarantinedBlobs: 0,
       quarantinedRecords: 0,
       lostSpanMs: 0,
-      refusedUrls: 0,
       bytes: 0,
       caughtUp: false,
     };

@@ -67,7 +67,6 @@ export interface StreamStats {
   lostSpanMs: number;
   /** Spans lost to expiry in this run. */
   lostSpans?: number;
-  refusedUrls: number;
   /** The API's Date minus this machine's clock, when they disagreed beyond the tolerance in this run. */
   clockSkewMs?: number;
   /** UTF-8 bytes of the records delivered. */
@@ -85,6 +84,10 @@ export interface RunSummary {
   blobs: number;
   retries: number;
   throttles: number;
+  /**
+   * Server-supplied URLs the API clients refused, from their counters: the one count (a contentUri
+   * refused while listing is dropped inside the client and never reaches a stream).
+   */
   refusedUrls: number;
   lostBlobs: number;
   lostSpans: number;
