@@ -1,4 +1,4 @@
-// The delivery core of the batching outputs (http, elasticsearch): queues records, cuts batches bounded by
+// The delivery core of the batching outputs (http, elasticsearch, kafka): queues records, cuts batches bounded by
 // bytes and count, sends one batch at a time (so "confirmed" is always a prefix of what was
 // written), and resolves flushTo(mark) only once every record up to the mark is confirmed.
 

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../logging/types.js';
 import { ConfigError, O365AuditError, OutputError } from '../../errors.js';
 import { BatchQueue } from '../../shared/batch-queue.js';
+import { BatchedOutput } from '../batched-output.js';
 import { OUTPUT_RETRY, parseRetryAfter, retryDelay, type RetryPolicy } from '../../shared/retry.js';
 import { sleep } from '../../shared/sleep.js';
 import type { Output, OutputPosition, RecordMeta } from '../types.js';
@@ -80,7 +81,7 @@ export interface ElasticsearchOutputStats {
   batches: number;
 }
 
-export class ElasticsearchOutput implements Output {
+export class ElasticsearchOutput extends BatchedOutput<BulkItem> implements Output {
   readonly name: string;
   readonly index: string;
   readonly deadLetterPath: string;
@@ -89,11 +90,12 @@ export class ElasticsearchOutput implements Output {
   private readonly query: Record<string, string>;
   private readonly retry: RetryPolicy;
   private readonly transport: BulkTransport;
-  private readonly queue: BatchQueue<BulkItem>;
+  protected readonly queue: BatchQueue<BulkItem>;
   private readonly deadLetters: DeadLetterFile;
   private readonly counts = { created: 0, duplicates: 0, retries: 0, requests: 0 };
 
   constructor(private readonly config: ElasticsearchOutputConfig, private readonly deps: ElasticsearchOutputDeps = {}) {
+    super();
     this.engine = config.type;
     this.name = config.name ?? config.type;
     if (config.hosts.length === 0) throw new ConfigError(`Output "${this.name}" needs a url (or hosts)`, 'output.url');
@@ -177,22 +179,9 @@ export class ElasticsearchOutput implements Output {
     return this.queue.push(bulkItem(raw, meta, id));
   }
 
-  mark(): number {
-    return this.queue.mark();
-  }
-
-  async flushTo(mark: unknown): Promise<OutputPosition | undefined> {
-    await this.queue.flushTo(mark);
-    return undefined;
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.queue.close();
-    } finally {
-      await this.transport.close().catch(() => {});
-      await this.deadLetters.close().catch(() => {});
-    }
+  protected async release(): Promise<void> {
+    await this.transport.close().catch(() => {});
+    await this.deadLetters.close().catch(() => {});
   }
 
   /** One batch: the whole request retried on 429/5xx/no answer, then only its retryable items. */

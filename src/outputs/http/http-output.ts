@@ -11,6 +11,7 @@ import { formatRecord, type RecordFormat } from '../../shared/record-format.js';
 import { OUTPUT_RETRY, parseRetryAfter, retryDelay, type RetryPolicy } from '../../shared/retry.js';
 import { sleep } from '../../shared/sleep.js';
 import { BatchQueue } from '../../shared/batch-queue.js';
+import { BatchedOutput } from '../batched-output.js';
 
 /** Normalised (camelCase) config of one http output, as the registry passes it. */
 export interface HttpOutputConfig {
@@ -45,7 +46,7 @@ interface Line {
 /** Defaults chosen below Fluent Bit's http input `buffer_max_size` (4 MiB) and Logstash's default. */
 export const HTTP_DEFAULTS = { batchMaxBytes: 1 << 20, batchMaxDocs: 500, flushIntervalMs: 1000, requestTimeoutMs: 30_000 } as const;
 
-export class HttpOutput implements Output {
+export class HttpOutput extends BatchedOutput<Line> implements Output {
   readonly name: string;
   private readonly url: URL;
   private readonly format: RecordFormat;
@@ -53,13 +54,14 @@ export class HttpOutput implements Output {
   private readonly headers: Record<string, string>;
   private readonly retry: RetryPolicy;
   private readonly dispatcher: Dispatcher;
-  private readonly queue: BatchQueue<Line>;
+  protected readonly queue: BatchQueue<Line>;
   private readonly logger: Logger | undefined;
   private readonly requestTimeoutMs: number;
   private batches = 0;
   private retries = 0;
 
   constructor(config: HttpOutputConfig, deps: HttpOutputDeps = {}) {
+    super();
     this.name = config.name ?? 'http';
     let url: URL;
     try {
@@ -119,21 +121,8 @@ export class HttpOutput implements Output {
     return this.queue.push({ text, bytes: Buffer.byteLength(text) + 1 });
   }
 
-  mark(): number {
-    return this.queue.mark();
-  }
-
-  async flushTo(mark: unknown): Promise<OutputPosition | undefined> {
-    await this.queue.flushTo(mark);
-    return undefined;
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.queue.close();
-    } finally {
-      await this.dispatcher.close();
-    }
+  protected async release(): Promise<void> {
+    await this.dispatcher.close();
   }
 
   private body(batch: Line[]): string {

@@ -12,6 +12,7 @@ import type { Producer } from '@platformatic/kafka';
 import { ConfigError, OutputError } from '../../errors.js';
 import type { Logger } from '../../logging/types.js';
 import { BatchQueue } from '../../shared/batch-queue.js';
+import { BatchedOutput } from '../batched-output.js';
 import { formatRecord, type RecordFormat } from '../../shared/record-format.js';
 import { OUTPUT_RETRY, retryDelay, type RetryPolicy } from '../../shared/retry.js';
 import { sleep } from '../../shared/sleep.js';
@@ -63,11 +64,11 @@ export interface KafkaOutputStats {
   retries: number;
 }
 
-export class KafkaOutput implements Output {
+export class KafkaOutput extends BatchedOutput<Message> implements Output {
   readonly name: string;
   private readonly format: RecordFormat;
   private readonly retry: RetryPolicy;
-  private readonly queue: BatchQueue<Message>;
+  protected readonly queue: BatchQueue<Message>;
   private readonly logger: Logger | undefined;
   private producer: Producer<string, string, string, string> | undefined;
   /** Topics the brokers confirmed to exist. */
@@ -77,6 +78,7 @@ export class KafkaOutput implements Output {
   private retries = 0;
 
   constructor(private readonly config: KafkaOutputConfig, deps: KafkaOutputDeps = {}) {
+    super();
     this.name = config.name ?? 'kafka';
     this.topicOf = topicResolver(config.topic);
     if (config.brokers.length === 0) throw new ConfigError(`Output "${this.name}" needs brokers`, 'output.brokers');
@@ -133,21 +135,8 @@ export class KafkaOutput implements Output {
     return this.queue.push({ topic: this.topicOf(meta), key: id === '' ? undefined : id, value, bytes: Buffer.byteLength(value) + Buffer.byteLength(id ?? '') });
   }
 
-  mark(): number {
-    return this.queue.mark();
-  }
-
-  async flushTo(mark: unknown): Promise<OutputPosition | undefined> {
-    await this.queue.flushTo(mark);
-    return undefined;
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.queue.close();
-    } finally {
-      await this.producer?.close().catch(() => {});
-    }
+  protected async release(): Promise<void> {
+    await this.producer?.close().catch(() => {});
   }
 
   /** One batch, retried with back-off until the brokers acknowledge all of it; unknown topics and refused credentials fail at once. */
