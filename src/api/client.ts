@@ -9,7 +9,8 @@ import { resolveEndpoints, type CloudName } from '../auth/clouds.js';
 import { TokenProvider, type ClientCredential, type TokenSource } from '../auth/token-provider.js';
 import type { ApiCounters, ClockSkew, ContentDescriptor, FetchBlobOptions, ListContentOptions, ManagementApi, RejectedRecord, SubscriptionInfo } from './types.js';
 import { createDispatcher } from './dispatcher.js';
-import { CallerError, DEFAULT_RETRY, HttpCore, type RequestTimeouts, type RetryPolicy } from './http.js';
+import { CallerError, HttpCore, type RequestTimeouts, type RetryPolicy } from './http.js';
+import { API_RETRY } from '../shared/retry.js';
 import { GUID_RE } from '../shared/guid.js';
 import { JsonArraySplitter } from './json-array-stream.js';
 import { decodedBody } from './wire.js';
@@ -149,7 +150,7 @@ class ManagementApiClient implements ManagementApi {
       dispatcher: this.#dispatcher,
       tokens,
       counters: this.counters,
-      retry: { ...DEFAULT_RETRY, ...o.retry },
+      retry: { ...API_RETRY, ...o.retry },
       logger: this.#logger,
       tenantId: o.tenantId,
       now: o.now ?? Date.now,

@@ -29,9 +29,6 @@ export interface RequestTimeouts {
   totalKey?: string;
 }
 
-/** 6 attempts, back-off from 1 s to 60 s, Retry-After honoured up to 5 min. */
-export const DEFAULT_RETRY: Readonly<RetryPolicy> = API_RETRY;
-
 /** Stops the clock of an attempt's deadline while the caller, not the server, is slow. */
 export interface DeadlinePause {
   pause(): void;

@@ -268,7 +268,7 @@ class CollectorImpl extends EventEmitter implements Collector {
       throttles: delta('throttled'),
       refusedUrls: delta('refusedUrls'),
       lostBlobs: sum((s) => s.stats.lostBlobs),
-      lostSpans: sum((s) => s.lostSpans),
+      lostSpans: sum((s) => s.stats.lostSpans ?? 0),
       duplicatesDropped: sum((s) => s.stats.duplicatesDropped),
       quarantinedBlobs: sum((s) => s.stats.quarantinedBlobs),
       quarantinedRecords: sum((s) => s.stats.quarantinedRecords),

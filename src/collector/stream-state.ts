@@ -3,7 +3,7 @@
 // synchronously so that the committer can pair it with the outputs' marks; toCheckpoint()
 // serialises the copy later. Ids already committed are looked up in the state store's index.
 
-import type { StreamCheckpoint, StreamIdBatch, StreamIds } from '../state/types.js';
+import { groupByCreated, type StreamCheckpoint, type StreamIdBatch, type StreamIds } from '../state/types.js';
 import { MAX_AGE_MS, PRUNE_MARGIN_MS } from './windows.js';
 
 export interface StreamSnapshot {
@@ -90,16 +90,7 @@ export class StreamState {
       this.sent.push(this.fresh);
       this.fresh = new Map();
     }
-    // Grouped by blob: most records of a blob share its contentCreated, so the journal stays small.
-    const byCreated = new Map<number, string[]>();
-    for (const m of this.sent) {
-      for (const [id, created] of m) {
-        let list = byCreated.get(created);
-        if (list === undefined) byCreated.set(created, (list = []));
-        list.push(id);
-      }
-    }
-    const ids: StreamIdBatch = { tenantId: this.tenantId, contentType: this.contentType, groups: [...byCreated] };
+    const ids: StreamIdBatch = { tenantId: this.tenantId, contentType: this.contentType, groups: groupByCreated(this.sent.flatMap((m) => [...m])) };
     if (this.pruneBefore !== undefined) ids.pruneBefore = this.pruneBefore;
     return {
       version: this.version,

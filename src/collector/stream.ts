@@ -64,8 +64,6 @@ export interface StreamHost {
 
 export class Stream {
   readonly stats: StreamStats;
-  /** Lost spans in this run (the summary counts them). */
-  lostSpans = 0;
   /** Set when the stream must not run at all (its checkpoint is missing); never committed. */
   refused: unknown;
   private readonly log: Record<string, string>;
@@ -204,7 +202,6 @@ export class Stream {
     this.state.version++;
     this.stats.lostSpanMs += to - from;
     this.stats.lostSpans = (this.stats.lostSpans ?? 0) + 1;
-    this.lostSpans++;
     this.host.logger.error(
       { ...this.log, from: new Date(from).toISOString(), to: new Date(to).toISOString(), lostMs: to - from },
       'DATA LOST: the API refused to list this span as older than the 7 days it keeps content; it can no longer be collected',

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import type { CloudName } from '../auth/clouds.js';
 import { registerSecret, scrub } from '../logging/redact.js';
 import type { O365AuditConfigFile, Tenant } from '../generated/config.js';
-import { normaliseOutput as normaliseOutputEntry, type ConfiguredOutput } from '../outputs/build.js';
+import { normaliseOutput as normaliseOutputEntry, outputName, type ConfiguredOutput } from '../outputs/build.js';
 import type { OutputFileReader } from '../outputs/normalise.js';
 import { parseDuration } from '../shared/duration.js';
 import { parseListen } from '../monitoring/listen.js';
@@ -239,7 +239,7 @@ function normaliseMonitoring(raw: RawConfig, outputs: ConfiguredOutput[], files:
   }
   const he = raw.health_events;
   if (he !== undefined) {
-    const names = outputs.map((o) => o.name ?? o.type);
+    const names = outputs.map(outputName);
     he.outputs?.forEach((n, i) => {
       if (!names.includes(n)) files.problem(['health_events', 'outputs', i], `no output is named "${n}" (outputs: ${names.join(', ')})`);
     });

@@ -13,7 +13,7 @@ import { validateCheckpoint } from './checkpoint.js';
 import { pathSegment } from './path-segment.js';
 import { IdIndex } from './id-index.js';
 import { acquireLock, releaseLock, type LockOwner } from './lock-file.js';
-import { streamKey, type CommittedState, type MissingStream, type StateStore, type StreamCheckpoint, type StreamIdBatch, type StreamIds } from './types.js';
+import { groupByCreated, streamKey, type CommittedState, type MissingStream, type StateStore, type StreamCheckpoint, type StreamIdBatch, type StreamIds } from './types.js';
 
 type Positions = Record<string, Record<string, unknown>>;
 
@@ -273,13 +273,8 @@ export class FileStateStore implements StateStore {
     const batches: StreamIdBatch[] = [];
     for (const cp of streams.values()) {
       if (cp.seenIds === undefined) continue;
-      const byCreated = new Map<number, string[]>();
-      for (const [id, created] of Object.entries(cp.seenIds)) {
-        let list = byCreated.get(created);
-        if (list === undefined) byCreated.set(created, (list = []));
-        list.push(id);
-      }
-      if (byCreated.size > 0) batches.push({ tenantId: cp.tenantId, contentType: cp.contentType, groups: [...byCreated] });
+      const groups = groupByCreated(Object.entries(cp.seenIds));
+      if (groups.length > 0) batches.push({ tenantId: cp.tenantId, contentType: cp.contentType, groups });
       delete cp.seenIds;
     }
     if (batches.length > 0) await this.index!.apply(this.seq, batches);

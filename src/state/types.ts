@@ -54,6 +54,17 @@ export interface StreamIdBatch {
   pruneBefore?: number;
 }
 
+/** Ids grouped by the contentCreated of their blob: most of a blob's records share it, so groups stay few. */
+export function groupByCreated(entries: Iterable<[string, number]>): Array<[number, string[]]> {
+  const byCreated = new Map<number, string[]>();
+  for (const [id, created] of entries) {
+    let list = byCreated.get(created);
+    if (list === undefined) byCreated.set(created, (list = []));
+    list.push(id);
+  }
+  return [...byCreated];
+}
+
 export interface CommittedState {
   streams: Map<string, StreamCheckpoint>;
   /** output name -> position stored at the last commit. */
