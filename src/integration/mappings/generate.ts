@@ -17,7 +17,7 @@ interface Node {
 const DYNAMIC_HEADROOM = 1000;
 const MIN_LIMIT = 2000;
 /** ECS's keyword limit; a field or any of its parents may declare another (fields.yml ignore_above). */
-export const DEFAULT_IGNORE_ABOVE = 1024;
+const DEFAULT_IGNORE_ABOVE = 1024;
 
 function mappingError(message: string, field: string): O365AuditError {
   return new O365AuditError('O365_ERR_MAPPING', message, { context: { field } });
