@@ -2,12 +2,13 @@
 // ingest processors, painless or lifecycle; templates, flattened, data streams, rollover and
 // _field_caps work). Elasticsearch refuses to run as root, so under root (CI) the node runs as an
 // unprivileged user created for it, with its folder owned by that user.
-import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { engineError, engineJvmOptions, enginePackageRoot, freeHttpPort, run, type RunningEngine, type StartEngineOptions } from './engine-runner.js';
+import { engineError, notUpError, runningEngine, spawnEngineChild, type RunningEngine } from './engine-child.js';
+import { engineJvmOptions, enginePackageRoot, freeHttpPort, run, type StartEngineOptions } from './engine-runner.js';
 import type { EngineSpec } from './matrix.js';
 import { pause } from '../shared/sleep.js';
 
@@ -97,39 +98,8 @@ export async function startDistributionNode(spec: EngineSpec, options: StartEngi
   const [cmd, args] = asRoot
     ? ['runuser', ['-u', ENGINE_USER, '--', 'env', ...env, command]]
     : ['env', [...env, command]];
-  const logStream = createWriteStream(join(home, 'runner.log'));
-  const tail: string[] = [];
   // Own process group: stop() signals the whole group (runuser, the launcher and the JVM).
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const onData = (d: Buffer): void => {
-    logStream.write(d);
-    for (const line of d.toString().split('\n')) if (line.trim() !== '') { tail.push(line); if (tail.length > 60) tail.shift(); }
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  let exitReason: string | undefined;
-  child.on('error', (err) => (exitReason = `${cmd} failed to start: ${err.message}`));
-  child.on('exit', (code, signal) => (exitReason ??= `the node process exited (code ${code}, signal ${signal})`));
-  const signalGroup = (signal: NodeJS.Signals): void => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, signal);
-    } catch {
-      // already gone
-    }
-  };
-  const killOnExit = (): void => signalGroup('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.removeListener('exit', killOnExit));
-  const stopChild = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      signalGroup('SIGTERM');
-      const timer = setTimeout(() => signalGroup('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await new Promise<void>((r) => logStream.end(r));
-  };
+  const child = spawnEngineChild({ cmd, args, logFile: join(home, 'runner.log'), group: true, killAfterMs: 20_000 });
 
   const url = `http://127.0.0.1:${httpPort}`;
   const started = Date.now();
@@ -139,6 +109,7 @@ export async function startDistributionNode(spec: EngineSpec, options: StartEngi
     // GET / answers 405 on this distribution and health may read red with no index: the node is
     // up when it answers _nodes/_local, which also names its version.
     for (;;) {
+      const exitReason = child.exitReason();
       if (exitReason !== undefined) throw new Error(exitReason);
       if (Date.now() > deadline) throw new Error('timed out waiting for the node to answer _nodes/_local');
       try {
@@ -154,28 +125,8 @@ export async function startDistributionNode(spec: EngineSpec, options: StartEngi
       await pause(500);
     }
   } catch (err) {
-    await stopChild();
-    const logs = join(esHome, 'logs');
-    const nodeLog = existsSync(logs)
-      ? readdirSync(logs).filter((f) => f.endsWith('.log') && !/deprecation|slowlog|audit/.test(f)).flatMap((f) => readFileSync(join(logs, f), 'utf8').trimEnd().split('\n').slice(-30))
-      : [];
-    cleanup();
-    throw engineError(`elasticsearch ${spec.version} node did not come up: ${(err as Error).message}\n--- node log tail ---\n${[...tail.slice(-30), ...nodeLog].join('\n')}`, { kind: spec.kind, port: httpPort }, err);
+    throw await notUpError(child, spec, httpPort, join(esHome, 'logs'), cleanup, err);
   }
   log(`elasticsearch ${version} (integ-test-zip${asRoot ? `, as user ${ENGINE_USER}` : ''}) up at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (home ${home})`);
-  let stopped = false;
-  return {
-    url,
-    id: spec.id,
-    kind: 'elasticsearch',
-    version,
-    geoip: false,
-    home,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await stopChild();
-      cleanup();
-    },
-  };
+  return runningEngine({ url, id: spec.id, kind: 'elasticsearch', version, geoip: false, home }, child, cleanup);
 }

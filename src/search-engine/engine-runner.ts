@@ -4,30 +4,19 @@
 // that is deleted on stop. Fails loudly (code O365_ERR_ENGINE) with the node's log tail.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { O365AuditError } from '../errors.js';
 import { pause } from '../shared/sleep.js';
 import { startDistributionNode } from './elastic-distribution.js';
+import { engineError, notUpError, runningEngine, spawnEngineChild, type RunningEngine } from './engine-child.js';
 import { writeGeoipTestDatabases } from './geoip-test-db.js';
 import { DEFAULT_ENGINE, engineSpec, javaHome, type EngineId, type EngineKind, type EngineSpec } from './matrix.js';
 
 export type { EngineId, EngineKind } from './matrix.js';
-
-export interface RunningEngine {
-  url: string;
-  id: EngineId;
-  kind: EngineKind;
-  version: string;
-  /** Whether the geoip processor was installed with the test databases. */
-  geoip: boolean;
-  /** Node home (config, data, logs); deleted by stop(). */
-  home: string;
-  stop(): Promise<void>;
-}
+export { engineError, type RunningEngine } from './engine-child.js';
 
 export interface StartEngineOptions {
   /** Which engine of the matrix; default the kind's default (es7 / os2). */
@@ -98,10 +87,6 @@ const nodeConfig = (spec: EngineSpec): string => [
   'action.destructive_requires_name: false',
   '',
 ].join('\n');
-
-export function engineError(message: string, context: Record<string, string | number | undefined> = {}, cause?: unknown): O365AuditError {
-  return new O365AuditError('O365_ERR_ENGINE', message, { context, cause });
-}
 
 export function run(cmd: string, args: string[], what: string): Promise<{ code: number; output: string }> {
   return new Promise((resolvePromise, reject) => {
@@ -188,15 +173,6 @@ async function installGeoipModule(home: string, options: StartEngineOptions): Pr
   writeGeoipTestDatabases(dir);
 }
 
-/** The node writes most of its errors to <home>/node_1/logs/<cluster>.log, not to stdout. */
-function nodeLogTail(home: string, lines: number): string[] {
-  const dir = join(home, 'node_1', 'logs');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.log') && !/(deprecation|slowlog)/.test(f))
-    .flatMap((f) => [`--- ${f} ---`, ...readFileSync(join(dir, f), 'utf8').trimEnd().split('\n').slice(-lines)]);
-}
-
 export async function waitForHealth(url: () => string, deadline: number, exited: () => string | undefined): Promise<void> {
   for (;;) {
     const why = exited();
@@ -255,71 +231,38 @@ export async function startEngine(options: StartEngineOptions): Promise<RunningE
     throw err;
   }
   const port = await freeHttpPort();
-  const logFile = join(home, 'runner.log');
-  const logStream = createWriteStream(logFile);
-  const tail: string[] = [];
-  const child = spawn(java, [
-    ...engineJvmOptions(), '-Djava.awt.headless=true', '-Dfile.encoding=UTF-8',
-    '-cp', classpath.join(':'), engine.launcher,
-    '-basePath', home, '-numOfNode', '1', '-baseHttpPort', String(port - 1), '-clusterName', `o365-audit-test-${process.pid}`,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let httpPort = port;
-  let exitReason: string | undefined;
-  const onData = (d: Buffer): void => {
-    logStream.write(d);
-    for (const line of d.toString().split('\n')) {
-      if (line.trim() === '') continue;
-      tail.push(line);
-      if (tail.length > 60) tail.shift();
+  const child = spawnEngineChild({
+    cmd: java,
+    name: 'java',
+    args: [
+      ...engineJvmOptions(), '-Djava.awt.headless=true', '-Dfile.encoding=UTF-8',
+      '-cp', classpath.join(':'), engine.launcher,
+      '-basePath', home, '-numOfNode', '1', '-baseHttpPort', String(port - 1), '-clusterName', `o365-audit-test-${process.pid}`,
+    ],
+    logFile: join(home, 'runner.log'),
+    onLine: (line) => {
       const m = /HTTP Port:\s+(\d+)/.exec(line);
       if (m?.[1] !== undefined) httpPort = Number(m[1]);
-    }
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  child.on('error', (err) => (exitReason = `java failed to start: ${err.message}`));
-  // Never leave a JVM behind if this process ends without calling stop().
-  const killOnExit = (): void => void child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.removeListener('exit', killOnExit));
-  child.on('exit', (code, signal) => (exitReason ??= `the node process exited (code ${code}, signal ${signal})`));
-
-  const stopChild = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await new Promise<void>((r) => logStream.end(r));
-  };
+    },
+  });
 
   const started = Date.now();
   try {
-    await waitForHealth(() => `http://127.0.0.1:${httpPort}`, started + (options.timeoutMs ?? 300_000), () => exitReason);
+    await waitForHealth(() => `http://127.0.0.1:${httpPort}`, started + (options.timeoutMs ?? 300_000), child.exitReason);
   } catch (err) {
-    await stopChild();
-    const lastLines = [...tail.slice(-30), ...nodeLogTail(home, 30)].join('\n');
-    cleanup();
-    throw engineError(`${spec.kind} ${spec.version} node did not come up: ${(err as Error).message}\n--- node log tail ---\n${lastLines}`, { kind: spec.kind, port }, err);
+    // The node writes most of its errors to <home>/node_1/logs/<cluster>.log, not to stdout.
+    throw await notUpError(child, spec, port, join(home, 'node_1', 'logs'), cleanup, err);
   }
   const url = `http://127.0.0.1:${httpPort}`;
   const info = (await (await fetch(url)).json()) as { version?: { number?: string; distribution?: string } };
   log(`${spec.kind} ${info.version?.number} up at ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (home ${home})`);
-  let stopped = false;
-  return {
+  return runningEngine({
     url,
     id: spec.id,
     kind: info.version?.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch',
     version: info.version?.number ?? 'unknown',
     geoip: withGeoip,
     home,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await stopChild();
-      cleanup();
-    },
-  };
+  }, child, cleanup);
 }
