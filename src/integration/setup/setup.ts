@@ -191,21 +191,21 @@ async function ourDataStreams(client: ClusterClient): Promise<string[]> {
  * write index takes the new template (an old backing index keeps its mappings: changing a field's
  * type in place is impossible, and a type that differs between backing indices breaks queries).
  */
-async function rollOverDataStreams(client: ClusterClient, record: (a: InstalledAsset) => void, notes: string[]): Promise<void> {
-  for (const ds of await ourDataStreams(client)) {
+async function rollOverDataStreams(client: ClusterClient, streams: string[], record: (a: InstalledAsset) => void, notes: string[]): Promise<void> {
+  for (const ds of streams) {
     const res = await client.call('POST', `/${encodeURIComponent(ds)}/_rollover`);
     if (res.status >= 300) notes.push(`data stream ${ds} could not roll over (${errorReason(res.body)}): new mappings apply from its next rollover`);
     else record({ kind: 'data stream', name: ds, status: 'rolled over' });
   }
 }
 
-async function installDataStream(client: ClusterClient, caps: ClusterCapabilities, target: string, notInstalled: NotInstalled[]): Promise<InstalledAsset | undefined> {
+async function installDataStream(client: ClusterClient, caps: ClusterCapabilities, target: string, existing: string[], notInstalled: NotInstalled[]): Promise<InstalledAsset | undefined> {
   if (!caps.dataStreams) return undefined;
   if (!caps.createDataStreamApi) {
     notInstalled.push({ kind: 'data stream', name: target, reason: 'this cluster has no create-data-stream API (PUT _data_stream; the data-streams module is missing): the data stream is created from the index template on the first write' });
     return undefined;
   }
-  if ((await ourDataStreams(client)).includes(target)) return { kind: 'data stream', name: target, status: 'up to date' };
+  if (existing.includes(target)) return { kind: 'data stream', name: target, status: 'up to date' };
   await expectOk(client, 'PUT', `/_data_stream/${encodeURIComponent(target)}`, undefined, `data stream ${target}`);
   return { kind: 'data stream', name: target, status: 'installed' };
 }
@@ -223,11 +223,11 @@ export async function setup(options: SetupOptions): Promise<SetupResult> {
     const generated = generateMappings(loadFieldsDir(join(root, 'fields')), caps.mapping);
     const notInstalled: NotInstalled[] = [];
     // Without ingest processors no pipeline can be stored; everything else still is.
-    const { pipelines, notes: compat } = caps.ingest ? loadPipelines(join(root, 'pipelines'), version, caps.processors) : { pipelines: [], notes: [] };
+    const loaded = loadPipelines(join(root, 'pipelines'), version, caps.ingest ? caps.processors : new Set());
+    const { pipelines, notes: compat } = caps.ingest ? loaded : { pipelines: [], notes: [] };
     const entry = entryPipelineName(version);
     if (!caps.ingest) {
-      const count = loadPipelines(join(root, 'pipelines'), version, new Set()).pipelines.length;
-      notInstalled.push({ kind: 'ingest pipeline', name: `${entry} (and ${count - 1} sub-pipelines)`, reason: 'this cluster has no ingest processors (its nodes lack the ingest-common and painless modules): send documents already processed (the Vector VRL program in pipelines/vector) or add ingest nodes and run setup again' });
+      notInstalled.push({ kind: 'ingest pipeline', name: `${entry} (and ${loaded.pipelines.length - 1} sub-pipelines)`, reason: 'this cluster has no ingest processors (its nodes lack the ingest-common and painless modules): send documents already processed (the Vector VRL program in pipelines/vector) or add ingest nodes and run setup again' });
     }
     const assets: InstalledAsset[] = [];
     const record = (a: InstalledAsset): void => {
@@ -250,8 +250,9 @@ export async function setup(options: SetupOptions): Promise<SetupResult> {
 
     const target = `logs-${DATASET}-${namespace}`;
     const notes: string[] = [];
-    if (caps.dataStreams && (component !== 'up to date' || template !== 'up to date')) await rollOverDataStreams(client, record, notes);
-    const stream = await installDataStream(client, caps, target, notInstalled);
+    const existing = caps.dataStreams ? await ourDataStreams(client) : [];
+    if (component !== 'up to date' || template !== 'up to date') await rollOverDataStreams(client, existing, record, notes);
+    const stream = await installDataStream(client, caps, target, existing, notInstalled);
     if (stream !== undefined && !assets.some((a) => a.name === target)) record(stream);
     notes.push(caps.dataStreams
       ? `${target} is a data stream`
