@@ -11,7 +11,6 @@ import { EcsFlat } from '@elastic/ecs';
 import { compile } from 'json-schema-to-typescript';
 import { buildDocumentSchema, readFieldsFiles, type EcsFieldDef, type JsonSchema } from '../src/integration/schema/document-schema.js';
 
-export { readFieldsFiles };
 import { renderDocumentDocs, renderRecordDocs } from './gen-schema-docs.js';
 import { withRegisteredOutputs } from '../src/outputs/schema.js';
 

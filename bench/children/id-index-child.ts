@@ -4,12 +4,11 @@
 // held (repeats), disk bytes per Id, one hour's expiry, and the process's peak RSS and heap.
 // Usage: BENCH_RESULT=out.json node id-index-child.mjs DIR N
 
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IdIndex } from '../../src/state/id-index.js';
 import type { StreamIdBatch } from '../../src/state/types.js';
 import { ownUsage, type ChildUsage } from '../lib/child.js';
-import { writeFileSync } from 'node:fs';
 
 export interface IdIndexChildResult {
   held: number;

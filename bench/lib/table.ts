@@ -18,7 +18,7 @@ function other(r: CaseResult): string {
       return `fairness ${n(m['fairness'], 2)} (tenant done ${n(m['fastestTenantSeconds'], 1)}-${n(m['slowestTenantSeconds'], 1)} s)`;
     case 'id-index-1m':
     case 'id-index-10m':
-      return `${n(m['checkAndInsertMicrosPerRecord'], 2)} µs/record check+insert, hit ${n(m['hitLookupMicros'], 2)} µs; ${n(m['usedBytesPerId'])} B/Id on disk; heap ${n(m['peakHeapUsedMiB'])} MiB`;
+      return `${n(m['checkAndInsertMicrosPerRecord'], 2)} µs/record check+insert, hit ${n(m['hitLookupMicros'], 2)} µs; ${n(m['usedBytesPerId'])} B/Id in use; heap ${n(m['peakHeapUsedMiB'])} MiB`;
     case 'pipeline':
       return `trivial ${n(m['trivialDocsPerSecond'])} docs/s: ratio ${n(m['ratioToTrivial'], 2)}; store-only ${n(m['storeOnlyDocsPerSecond'])} docs/s: ${n(m['ratioToStoreOnly'], 2)}`;
     default:

@@ -82,12 +82,11 @@ export function ensureVrl(options: { env?: NodeJS.ProcessEnv; timeoutMs?: number
   if (building !== undefined) {
     (options.log ?? ((s) => process.stderr.write(s)))(`waiting for the background VRL CLI build (pid ${building}, log ${buildLogFile(env)})\n`);
     const deadline = Date.now() + (options.timeoutMs ?? 90 * 60_000);
-    while (runningBuild(env) !== undefined && !existsSync(bin)) {
-      if (Date.now() > deadline) throw new O365AuditError('O365_ERR_VRL_CLI', `the background VRL CLI build (pid ${building}) did not finish in time; see ${buildLogFile(env)}`, { context: { bin } });
-      sleepSync(2000);
+    // Until the build exits: cargo writes the binary before it exits, so its existence is not enough.
+    while (runningBuild(env) !== undefined) {
+      if (!existsSync(bin) && Date.now() > deadline) throw new O365AuditError('O365_ERR_VRL_CLI', `the background VRL CLI build (pid ${building}) did not finish in time; see ${buildLogFile(env)}`, { context: { bin } });
+      sleepSync(existsSync(bin) ? 500 : 2000);
     }
-    // cargo writes the binary before it exits: wait for the exit so the file is complete.
-    while (runningBuild(env) !== undefined) sleepSync(500);
     if (existsSync(bin)) return bin;
     const tail = existsSync(buildLogFile(env)) ? readFileSync(buildLogFile(env), 'utf8').trimEnd().split('\n').slice(-20).join('\n') : '';
     throw new O365AuditError('O365_ERR_VRL_CLI', `the background build of the VRL CLI ${VRL_VERSION} failed; last lines of ${buildLogFile(env)}:\n${tail}`, { context: { bin } });
