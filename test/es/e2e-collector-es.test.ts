@@ -9,7 +9,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.js';
 import type { Simulator } from '../../src/simulator/types.js';
 import { allGroundTruth, runCli, simTenants, sleep, spawnCli, tempDir, writeConfig } from '../e2e/helpers.js';
-import { call, nodeUrl, startBulkProxy, type BulkProxy, type ProxyPlan } from './outputs-helpers.js';
+import { call, startBulkProxy, type BulkProxy, type ProxyPlan } from './outputs-helpers.js';
+import { urlOf } from './setup-helpers.js';
 
 const runId = `${process.pid}${Math.floor(Math.random() * 1e6)}`;
 const created: string[] = [];
@@ -23,7 +24,7 @@ afterEach(async () => {
   sim = undefined;
 });
 afterAll(async () => {
-  const base = nodeUrl('elasticsearch');
+  const base = urlOf('elasticsearch');
   // ES 7.10 (OSS) makes a plain index of logs-o365.audit-<ns>; ES 8+ a data stream.
   for (const index of created) {
     const ds = await call(base, 'DELETE', `/_data_stream/${index}`).catch(() => ({ status: 0 }));
@@ -70,7 +71,7 @@ async function idCounts(base: string, index: string): Promise<Map<string, number
 
 describe('simulator → collector → Elasticsearch (end to end, faults on)', () => {
   it('kill -9 twice, restart, 429s from Elasticsearch: every record exactly once in the index', async () => {
-    const base = nodeUrl('elasticsearch');
+    const base = urlOf('elasticsearch');
     sim = await startSimulator({
       tenants: 2,
       blobsPerContentType: 8,
@@ -167,7 +168,7 @@ describe('simulator → collector → Elasticsearch (end to end, faults on)', ()
   }, 300_000);
 
   it('records/s into Elasticsearch, one uninterrupted fault-light run (printed, not asserted)', async () => {
-    const base = nodeUrl('elasticsearch');
+    const base = urlOf('elasticsearch');
     sim = await startSimulator({ tenants: 2, blobsPerContentType: 8, recordsPerBlob: [40, 80], recordSizeTarget: 700, seed: 405 });
     const truth = allGroundTruth(sim);
     proxy = await startBulkProxy(base);

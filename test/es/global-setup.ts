@@ -2,8 +2,8 @@
 // (src/search-engine/matrix.ts) once per run, side by side, shared by all test files; an engine's
 // URL variable (ES_URL, OPENSEARCH_URL, ES8_URL, ES9_URL, OPENSEARCH3_URL) points tests at an
 // existing cluster instead. Runs `setup` against each so tests find the package installed, provides
-// the URLs (`inject('engineUrls')`, and `esUrl` / `osUrl` for ES 7.10 / OpenSearch 2) and stops the
-// nodes it started on teardown.
+// the URLs (`inject('engineUrls')`, and `esUrl` for ES 7.10) and stops the nodes it started on
+// teardown.
 import type { TestProject } from 'vitest/node';
 import { startEngine, type RunningEngine } from '../../src/search-engine/engine-runner.js';
 import { ENGINE_MATRIX, type EngineId, type EngineSpec } from '../../src/search-engine/matrix.js';
@@ -12,7 +12,6 @@ import { setup as installPackage, type SetupResult } from '../../src/integration
 declare module 'vitest' {
   export interface ProvidedContext {
     esUrl: string;
-    osUrl: string;
     /** URL of every engine of the matrix, by id. */
     engineUrls: Record<EngineId, string>;
     /** Whether the Elasticsearch 7.10 node has the geoip processor (embedded: yes, with test databases). */
@@ -56,7 +55,6 @@ export default async function globalSetup(project: TestProject): Promise<() => P
   }
   project.provide('engineUrls', urls);
   project.provide('esUrl', urls.es7);
-  project.provide('osUrl', urls.os2);
   const processors = (await (await fetch(`${urls.es7}/_nodes/ingest?filter_path=nodes.*.ingest.processors`)).text());
   project.provide('esGeoip', processors.includes('"geoip"'));
   return teardown;

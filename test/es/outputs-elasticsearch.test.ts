@@ -9,7 +9,8 @@ import { O365AuditError } from '../../src/errors.js';
 import { ElasticsearchOutput, type ElasticsearchOutputConfig } from '../../src/outputs/elasticsearch/es-output.js';
 import { EDGE_CASES, contentTypeOf, sampleRecords } from '../../src/outputs/testing/records.js';
 import { idOf } from '../../src/outputs/testing/records.js';
-import { call, countDocs, createFixture, hasIngest, nodeUrl, startBulkProxy, waitForCount, type BulkProxy } from './outputs-helpers.js';
+import { call, countDocs, createFixture, hasIngest, startBulkProxy, waitForCount, type BulkProxy } from './outputs-helpers.js';
+import { urlOf } from './setup-helpers.js';
 
 const meta = { tenantId: 'tenant-1', contentType: 'Audit.General', contentId: 'c1' };
 const record = (i: number, recordType: unknown = 15): string =>
@@ -25,7 +26,7 @@ describe.each(['elasticsearch', 'opensearch'] as const)('%s output', (engine) =>
   const open: ElasticsearchOutput[] = [];
 
   beforeAll(async () => {
-    base = nodeUrl(engine);
+    base = urlOf(engine);
     ingest = await hasIngest(base);
     if (!ingest) console.warn(`${engine} node at ${base} has no ingest role: pipeline-dependent checks are skipped`);
     dir = await mkdtemp(join(tmpdir(), 'o365-es-out-'));

@@ -1,20 +1,10 @@
-// Helpers of the outputs-* es tests: where the nodes are, per-test index fixtures (own template
+// Helpers of the outputs-* es tests (node URLs: urlOf in ./setup-helpers.ts): per-test index fixtures (own template
 // and pipeline, so these tests do not depend on the shipped ones), and a loopback proxy in front
 // of a node that can answer 429, drop items with per-item 429s, or hold a response.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inject } from 'vitest';
 import { request } from 'undici';
-
-/** Node URLs: ES_URL / OPENSEARCH_URL, else what test/es/global-setup.ts provides. */
-export function nodeUrl(engine: 'elasticsearch' | 'opensearch'): string {
-  const env = engine === 'elasticsearch' ? process.env.ES_URL : process.env.OPENSEARCH_URL;
-  if (env) return env.replace(/\/+$/, '');
-  const provided = (inject as (key: string) => unknown)(engine === 'elasticsearch' ? 'esUrl' : 'osUrl');
-  if (typeof provided !== 'string') throw new Error(`no ${engine} node: set ${engine === 'elasticsearch' ? 'ES_URL' : 'OPENSEARCH_URL'}`);
-  return provided.replace(/\/+$/, '');
-}
 
 export async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await request(base + path, {

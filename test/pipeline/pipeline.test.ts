@@ -4,7 +4,7 @@
 // no _ignored values, every output field declared in fields/, valid ECS category/type pairs, goldens
 // (written from Elasticsearch 7.10 with UPDATE_GOLDENS=1), and OpenSearch 2 and 3 output equal to
 // Elasticsearch's. Runs on every engine of the matrix that has ingest processors.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { EcsFlat } from '@elastic/ecs';
 import { call, detect, type Engine } from './lib/engine.js';
@@ -18,6 +18,7 @@ import { loadFieldsDir } from '../../src/integration/mappings/load-fields.js';
 import { canonical, CASES_DIR, loadCases, prettySorted, stripDynamic, writeGolden } from './lib/cases.js';
 import { ENGINE_MATRIX, type EngineId } from '../../src/search-engine/matrix.js';
 import { diffDocs } from '../vrl/parity.js';
+import { urlOf } from '../es/setup-helpers.js';
 
 // Installed under a test version and a test index pattern, so the package installed by the global
 // setup (and other test files) are not touched. geoip is left out (deterministic goldens).
@@ -26,17 +27,6 @@ const PREFIX = entryPipelineName(TEST_VERSION);
 const TEMPLATE = 'o365-audit-pipelinetest';
 const NS_PREFIX = 'pipelinetest';
 const UPDATE = process.env.UPDATE_GOLDENS === '1';
-
-function urlOf(id: EngineId, env: string): string | undefined {
-  if (process.env[env]) return process.env[env];
-  try {
-    const v = (inject('engineUrls' as never) as unknown as Record<string, string> | undefined)?.[id];
-    if (v) return v;
-  } catch {
-    /* no global setup value */
-  }
-  return undefined;
-}
 
 const cases = loadCases();
 const decls = loadFields();
@@ -63,27 +53,25 @@ function validCategoryTypes(doc: any): string[] {
 }
 
 for (const spec of INGEST_ENGINES) {
-  const url = urlOf(spec.id, spec.urlEnv);
-  const key = spec.id;
-  const env = spec.urlEnv;
   // No URL is a failure, never a skip: the es global setup starts the engines or names them.
+  let url: string;
   describe(`ingest pipelines on ${spec.kind === 'elasticsearch' ? 'Elasticsearch' : 'OpenSearch'} ${spec.version}`, () => {
     let engine: Engine;
     const indices: string[] = [];
     const installed: string[] = [];
     beforeAll(async () => {
-      if (!url) throw new Error(`no ${key} from the es global setup and ${env} is not set: cannot run the pipeline tests`);
+      url = urlOf(spec.id);
       engine = await detect(url);
       // The setup command's own pieces: processor adaptation and the fields/ -> mappings generator.
-      const caps = await detectCapabilities(createClusterClient({ url: url! }));
+      const caps = await detectCapabilities(createClusterClient({ url: url }));
       const available = new Set([...caps.processors].filter((p) => p !== 'geoip'));
       const { pipelines } = loadPipelines(PIPELINES_DIR, TEST_VERSION, available);
       for (const p of pipelines) {
-        await call(url!, 'PUT', `/_ingest/pipeline/${p.name}`, p.body);
+        await call(url, 'PUT', `/_ingest/pipeline/${p.name}`, p.body);
         installed.push(p.name);
       }
       const generated = generateMappings(loadFieldsDir(FIELDS_DIR), caps.mapping);
-      await call(url!, 'PUT', `/_index_template/${TEMPLATE}`, {
+      await call(url, 'PUT', `/_index_template/${TEMPLATE}`, {
         index_patterns: [`logs-o365.audit-${NS_PREFIX}*`],
         priority: 500,
         ...(caps.dataStreams ? { data_stream: {} } : {}),
@@ -92,17 +80,17 @@ for (const spec of INGEST_ENGINES) {
     });
     afterAll(async () => {
       for (const idx of indices) {
-        await call(url!, 'DELETE', engine.dataStreams ? `/_data_stream/${idx}` : `/${idx}`).catch(() => undefined);
+        await call(url, 'DELETE', engine.dataStreams ? `/_data_stream/${idx}` : `/${idx}`).catch(() => undefined);
       }
-      await call(url!, 'DELETE', `/_index_template/${TEMPLATE}`).catch(() => undefined);
-      for (const name of installed) await call(url!, 'DELETE', `/_ingest/pipeline/${name}`).catch(() => undefined);
+      await call(url, 'DELETE', `/_index_template/${TEMPLATE}`).catch(() => undefined);
+      for (const name of installed) await call(url, 'DELETE', `/_ingest/pipeline/${name}`).catch(() => undefined);
     });
 
     for (const c of cases) {
       it(`${c.file}`, async () => {
         const errorCase = c.config.expect_errors === true;
         const dynamic = Object.keys(c.config.dynamic_fields);
-        const sim = await call(url!, 'POST', `/_ingest/pipeline/${PREFIX}/_simulate`, { docs: c.events.map((e) => ({ _source: e })) });
+        const sim = await call(url, 'POST', `/_ingest/pipeline/${PREFIX}/_simulate`, { docs: c.events.map((e) => ({ _source: e })) });
         const docs = sim.docs.map((d: any) => {
           expect(d.error, `${c.file}: simulate error ${JSON.stringify(d.error)}`).toBeUndefined();
           return d.doc._source;
@@ -144,11 +132,11 @@ for (const spec of INGEST_ENGINES) {
         const lines = engine.ingest
           ? c.events.map((e) => `{"create":{}}\n${JSON.stringify({ ...e, data_stream: { namespace: ns } })}\n`)
           : docs.map((d: any, i: number) => `${JSON.stringify({ create: ids[i] ? { _id: ids[i] } : {} })}\n${JSON.stringify({ ...d, data_stream: { ...d.data_stream, namespace: ns } })}\n`);
-        const bulk = await call(url!, 'POST', `/${index}/_bulk?refresh=true${engine.ingest ? `&pipeline=${PREFIX}` : ''}`, lines.join(''), true);
+        const bulk = await call(url, 'POST', `/${index}/_bulk?refresh=true${engine.ingest ? `&pipeline=${PREFIX}` : ''}`, lines.join(''), true);
         const bad = bulk.items.filter((it: any) => it.create.error && it.create.status !== 409);
         expect(bad.map((b: any) => b.create.error), `${c.file}: bulk errors`).toEqual([]);
-        const search = await call(url!, 'POST', `/${index}/_search`, { size: 1000, query: { match_all: {} } });
-        const ignored = await call(url!, 'POST', `/${index}/_search`, { size: 0, query: { exists: { field: '_ignored' } } });
+        const search = await call(url, 'POST', `/${index}/_search`, { size: 1000, query: { match_all: {} } });
+        const ignored = await call(url, 'POST', `/${index}/_search`, { size: 0, query: { exists: { field: '_ignored' } } });
         expect(ignored.hits.total.value, `${c.file}: documents with _ignored fields`).toBe(0);
         // Re-delivered records (same Id) are rejected by create: expect the first of each Id.
         const seen = new Set<string>();

@@ -2,12 +2,13 @@
 // (scripts/vrl/ensure-vrl.ts; built with cargo when missing, and a missing CLI FAILS the test), over
 // every test/pipeline case input, compared field by field with the Elasticsearch pipeline's output
 // (the goldens, which pipeline.test.ts proves equal to live Elasticsearch). Prints the parity figure.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureVrl } from '../../scripts/vrl/ensure-vrl.js';
 import { pipelineRecordTypes, vrlRecordTypes } from '../../scripts/vrl/sync-tables.js';
 import { canonical, diffDocs, type Exception, type FieldDiff, loadExceptions, runVrl } from '../vrl/parity.js';
 import { livePipeline, loadEdgeEvents, type Simulated } from '../vrl/live.js';
 import { loadCases, stripDynamic } from './lib/cases.js';
+import { urlOf } from '../es/setup-helpers.js';
 
 const cases = loadCases();
 const exceptions: Exception[] = loadExceptions();
@@ -108,15 +109,7 @@ describe('Vector VRL program parity on edge records (live Elasticsearch)', () =>
   let remove = async (): Promise<void> => undefined;
 
   beforeAll(async () => {
-    let url: string | undefined;
-    try {
-      url = inject('esUrl' as never) as unknown as string | undefined;
-    } catch {
-      /* not under the es project's global setup */
-    }
-    url ||= process.env.ES_URL;
-    if (!url) throw new Error('no Elasticsearch: the es project provides one (or set ES_URL)');
-    const live = await livePipeline(url.replace(/\/+$/, ''));
+    const live = await livePipeline(urlOf('elasticsearch'));
     remove = live.remove;
     es = await live.simulate(events);
     vector = runVrl(ensureVrl(), events);
