@@ -15,7 +15,7 @@ import { createClusterClient } from '../../src/integration/setup/http.js';
 import { detectCapabilities } from '../../src/integration/setup/capabilities.js';
 import { generateMappings } from '../../src/integration/mappings/generate.js';
 import { loadFieldsDir } from '../../src/integration/mappings/load-fields.js';
-import { es, urlOf } from './setup-helpers.js';
+import { backingIndices, es, typeConflicts, urlOf } from './setup-helpers.js';
 
 const PIPELINE_CASES = new URL('../pipeline/', import.meta.url).pathname;
 const FIELDS_DIR = new URL('../../fields/', import.meta.url).pathname;
@@ -160,8 +160,7 @@ describe.each(ZIP_ENGINES)('pipeline documents on %s', (_name, id) => {
   });
 
   it('_field_caps shows every field of fields/ with its declared type and no type conflict across backing indices', async () => {
-    const resolved = await es(url(), 'GET', `/_resolve/index/${stream}`);
-    const backing: string[] = resolved.json.data_streams[0].backing_indices;
+    const backing = await backingIndices(url(), stream);
     expect(backing.length).toBe(2);
     const caps = await detectCapabilities(createClusterClient({ url: url() }));
     const expected = mappedTypes(generateMappings(loadFieldsDir(FIELDS_DIR), caps.mapping).mappings.properties as Record<string, any>);
@@ -169,8 +168,7 @@ describe.each(ZIP_ENGINES)('pipeline documents on %s', (_name, id) => {
     const fc = await es(url(), 'GET', `/${stream}/_field_caps?fields=*`);
     expect(fc.json.indices.sort()).toEqual([...backing].sort());
     const fields = fc.json.fields as Record<string, Record<string, { indices?: string[] }>>;
-    const conflicts = Object.entries(fields).filter(([, types]) => Object.keys(types).length > 1).map(([f, types]) => `${f}: ${Object.keys(types).join(' / ')}`);
-    expect(conflicts, 'fields with more than one type across backing indices').toEqual([]);
+    expect(typeConflicts(fields), 'fields with more than one type across backing indices').toEqual([]);
     // Objects declared without sub-fields (filled by dynamic templates) appear only once a document has a key there.
     const wrong = [...expected].filter(([f, t]) => !(t === 'object' && fields[f] === undefined) && Object.keys(fields[f] ?? {})[0] !== t).map(([f, t]) => `${f}: declared ${t}, field_caps ${Object.keys(fields[f] ?? {}).join('/') || 'missing'}`);
     expect(wrong).toEqual([]);

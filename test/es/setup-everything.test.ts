@@ -17,7 +17,7 @@ import { runSetup } from '../../src/integration/setup/command.js';
 import { entryPipelineName, INDEX_TEMPLATE, LIFECYCLE_POLICY, loadPipelines, PACKAGE_COMPONENT, setup } from '../../src/integration/setup/index.js';
 import { packageRoot, packageVersion, versionNumber } from '../../src/integration/setup/package-assets.js';
 import { startFullNodeProxy, shippedProcessorTypes, STORED_PREFIX, type FullNodeProxy } from './full-node-proxy.js';
-import { es, urlOf } from './setup-helpers.js';
+import { backingIndices, es, urlOf } from './setup-helpers.js';
 
 const run = Date.now().toString(36);
 const version = packageVersion();
@@ -35,12 +35,6 @@ let indicesBefore: Set<string>;
 async function ourIndices(): Promise<string[]> {
   const r = await es(real(), 'GET', '/_resolve/index/logs-o365.audit-*?expand_wildcards=all');
   return [...r.json.indices.map((i: { name: string }) => i.name), ...r.json.data_streams.flatMap((d: { backing_indices: string[] }) => d.backing_indices)];
-}
-
-async function backingIndices(name: string): Promise<string[]> {
-  const r = await es(real(), 'GET', `/_resolve/index/${name}`);
-  expect(r.status, JSON.stringify(r.json)).toBe(200);
-  return r.json.data_streams[0].backing_indices;
 }
 
 async function indexSettings(index: string): Promise<{ default_pipeline?: string }> {
@@ -86,7 +80,7 @@ describe('setup on Elasticsearch 9 with ingest, ILM and the data-stream API', ()
     const doc = { '@timestamp': '2026-02-01T10:00:00.000Z', event: { action: 'FileAccessed' }, data_stream: { type: 'logs', dataset: 'o365.audit', namespace: `everythingold${run}` } };
     const first = await es(real(), 'POST', `/${earlier}/_doc?refresh=true`, doc);
     expect(first.status, JSON.stringify(first.json)).toBe(201);
-    const earlierBefore = await backingIndices(earlier);
+    const earlierBefore = await backingIndices(real(), earlier);
 
     const { code, out, err } = await cli();
     expect(code, `${out}\n${err}`).toBe(0);
@@ -122,7 +116,7 @@ describe('setup on Elasticsearch 9 with ingest, ILM and the data-stream API', ()
 
     // The new data stream, made by the node from our templates: its backing index names our
     // pipeline and has our mappings.
-    const [backing, ...more] = await backingIndices(stream);
+    const [backing, ...more] = await backingIndices(real(), stream);
     expect(more).toEqual([]);
     expect((await indexSettings(backing!)).default_pipeline).toBe(entry);
     const mapping = (await es(real(), 'GET', `/${backing}/_mapping`)).json[backing!].mappings;
@@ -130,7 +124,7 @@ describe('setup on Elasticsearch 9 with ingest, ILM and the data-stream API', ()
     expect(mapping.properties.o365.properties.audit.properties.UserId.type).toBe('keyword');
 
     // The data stream that existed before: rolled over, so only its new write index takes the pipeline.
-    const earlierAfter = await backingIndices(earlier);
+    const earlierAfter = await backingIndices(real(), earlier);
     expect(earlierAfter.slice(0, -1)).toEqual(earlierBefore);
     expect(earlierAfter.length).toBe(earlierBefore.length + 1);
     expect((await indexSettings(earlierBefore[0]!)).default_pipeline).toBeUndefined();
@@ -150,8 +144,8 @@ describe('setup on Elasticsearch 9 with ingest, ILM and the data-stream API', ()
   });
 
   it('a second run finds everything up to date, exits 0 and rolls nothing over', async () => {
-    const streamBefore = await backingIndices(stream);
-    const earlierBefore = await backingIndices(earlier);
+    const streamBefore = await backingIndices(real(), stream);
+    const earlierBefore = await backingIndices(real(), earlier);
     const { code, out, err } = await cli();
     expect(code, `${out}\n${err}`).toBe(0);
     expect(out).toMatch(/^elasticsearch 9\.\d+\.\d+: o365-audit \S+ already installed, everything up to date\n/);
@@ -159,7 +153,7 @@ describe('setup on Elasticsearch 9 with ingest, ILM and the data-stream API', ()
     expect(assets.length).toBe(pipelines.length + 4);
     expect(assets.filter((l) => !l.endsWith(': up to date'))).toEqual([]);
     expect(out).not.toContain('Not installed');
-    expect(await backingIndices(stream)).toEqual(streamBefore);
-    expect(await backingIndices(earlier)).toEqual(earlierBefore);
+    expect(await backingIndices(real(), stream)).toEqual(streamBefore);
+    expect(await backingIndices(real(), earlier)).toEqual(earlierBefore);
   });
 });

@@ -11,7 +11,7 @@ import { INDEX_TEMPLATE, PACKAGE_COMPONENT, setup } from '../../src/integration/
 import { createClusterClient } from '../../src/integration/setup/http.js';
 import { detectCapabilities } from '../../src/integration/setup/capabilities.js';
 import { enginePackageRoot } from '../../src/search-engine/engine-runner.js';
-import { es, urlOf } from './setup-helpers.js';
+import { backingIndices, es, noTypeConflicts, urlOf } from './setup-helpers.js';
 
 /** The previous release: main before issue 9 (version 0.1.0 objects, no logs@custom, old pipelines). */
 export const PREVIOUS_RELEASE = '4dfd61c';
@@ -36,15 +36,6 @@ beforeAll(() => {
   execFileSync('sh', ['-c', `git archive ${PREVIOUS_RELEASE} package.json src fields pipelines scripts | tar -x -C "${prev}"`], { cwd: root });
 });
 afterAll(() => rmSync(prev, { recursive: true, force: true }));
-
-async function backingIndices(url: string, stream: string): Promise<string[]> {
-  return (await es(url, 'GET', `/_resolve/index/${stream}`)).json.data_streams[0].backing_indices;
-}
-
-async function noTypeConflicts(url: string, stream: string): Promise<string[]> {
-  const fc = await es(url, 'GET', `/${stream}/_field_caps?fields=*`);
-  return Object.entries(fc.json.fields as Record<string, Record<string, unknown>>).filter(([, t]) => Object.keys(t).length > 1).map(([f, t]) => `${f}: ${Object.keys(t).join('/')}`);
-}
 
 describe('upgrade from the previous release on OpenSearch 3', () => {
   const url = (): string => urlOf('os3');
