@@ -5,8 +5,7 @@
 // errors and nothing in _ignored; after a rollover `_field_caps` shows every field of fields/
 // with its declared type (as adapted for this cluster) and no field with two types across backing
 // indices; and a search on each field detection rules read finds the document holding it.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ELASTIC_CORPUS_DIR, WAZUH_EVENTS_FILE } from '../corpus/corpus.js';
 import { entryPipelineName } from '../../src/integration/setup/index.js';
@@ -15,10 +14,10 @@ import { createClusterClient } from '../../src/integration/setup/http.js';
 import { detectCapabilities } from '../../src/integration/setup/capabilities.js';
 import { generateMappings } from '../../src/integration/mappings/generate.js';
 import { loadFieldsDir } from '../../src/integration/mappings/load-fields.js';
+import { loadCases } from '../pipeline/lib/cases.js';
+import { FIELDS_DIR } from '../pipeline/lib/fields.js';
 import { backingIndices, es, typeConflicts, urlOf } from './setup-helpers.js';
 
-const PIPELINE_CASES = new URL('../pipeline/', import.meta.url).pathname;
-const FIELDS_DIR = new URL('../../fields/', import.meta.url).pathname;
 const run = Date.now().toString(36);
 
 type Doc = Record<string, any>;
@@ -28,7 +27,7 @@ interface Produced { id?: string; source: Doc; from: string }
  * Fields the detection rules read (../shared/docs/detections-and-ecs.md, part 1c, Elastic's 49 o365
  * rules and the m365 Sigma rules), as paths into our documents. `*` = any key the documents hold.
  */
-export const DETECTION_FIELDS = [
+const DETECTION_FIELDS = [
   '@timestamp', 'event.ingested', 'data_stream.dataset', 'event.dataset', 'event.action', 'event.provider', 'event.outcome',
   'event.category', 'event.code', 'source.ip', 'user.id', 'user.name', 'user.domain', 'user.email', 'user_agent.original',
   'related.user', 'rule.name', 'file.name', 'file.extension', 'file.directory', 'file.size',
@@ -43,11 +42,9 @@ export const DETECTION_FIELDS = [
 ];
 
 function pipelineInputs(): Array<{ from: string; event: Doc }> {
-  const cases = (dir: string, tag: string) => readdirSync(dir)
-    .filter((f) => /^test-.*\.json$/.test(f) && !f.endsWith('-expected.json')).sort()
-    .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { events: Doc[] }).events.map((event) => ({ from: `${tag}/${f}`, event })));
+  const cases = (dir: string | undefined, tag: string) => loadCases(dir).flatMap((c) => c.events.map((event) => ({ from: `${tag}/${c.file}`, event: event as Doc })));
   const wazuh = readFileSync(WAZUH_EVENTS_FILE, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l, i) => ({ from: `wazuh/events.ndjson:${i + 1}`, event: JSON.parse(l) as Doc }));
-  return [...cases(PIPELINE_CASES, 'pipeline'), ...cases(ELASTIC_CORPUS_DIR, 'corpus/elastic'), ...wazuh];
+  return [...cases(undefined, 'pipeline'), ...cases(ELASTIC_CORPUS_DIR, 'corpus/elastic'), ...wazuh];
 }
 
 /**
@@ -55,9 +52,8 @@ function pipelineInputs(): Array<{ from: string; event: Doc }> {
  * the ingest time): a data stream needs @timestamp, so those get a fixed one back.
  */
 function goldens(): Produced[] {
-  return readdirSync(PIPELINE_CASES).filter((f) => f.endsWith('-expected.json')).sort()
-    .flatMap((f) => (JSON.parse(readFileSync(join(PIPELINE_CASES, f), 'utf8')) as { expected: Doc[] }).expected
-      .map((source) => ({ source: source['@timestamp'] === undefined ? { ...source, '@timestamp': '2026-01-01T00:00:00.000Z' } : source, from: `golden ${f}` })));
+  return loadCases().flatMap((c) => ((c.expected ?? []) as Doc[])
+    .map((source) => ({ source: source['@timestamp'] === undefined ? { ...source, '@timestamp': '2026-01-01T00:00:00.000Z' } : source, from: `golden ${c.file}-expected.json` })));
 }
 
 /** Runs the inputs through the package's installed entry pipeline on an ingest engine. */
@@ -81,9 +77,7 @@ function valuesAt(doc: unknown, path: string[]): unknown[] {
   if (doc === null || typeof doc !== 'object') return [];
   const [head, ...rest] = path as [string, ...string[]];
   if (head === '*') return Object.values(doc).flatMap((v) => valuesAt(v, rest));
-  // Dotted keys (flattened objects may hold them) and nested objects both count.
-  const direct = valuesAt((doc as Doc)[head], rest);
-  return direct;
+  return valuesAt((doc as Doc)[head], rest);
 }
 
 /** Leaf paths with a value in a document, below a prefix (for the `*` fields). */
@@ -99,7 +93,7 @@ function mappedTypes(props: Record<string, any>, prefix = ''): Map<string, strin
   const out = new Map<string, string>();
   for (const [k, m] of Object.entries(props)) {
     const name = prefix === '' ? k : `${prefix}.${k}`;
-    out.set(name, m.type ?? (m.properties !== undefined ? 'object' : 'object'));
+    out.set(name, m.type ?? 'object');
     if (m.properties !== undefined) for (const [n, t] of mappedTypes(m.properties, name)) out.set(n, t);
     if (m.fields !== undefined) for (const [sub, sm] of Object.entries(m.fields as Record<string, any>)) out.set(`${name}.${sub}`, sm.type);
   }

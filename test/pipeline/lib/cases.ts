@@ -24,19 +24,20 @@ export interface Case {
   config: CaseConfig;
 }
 
-function readConfig(file: string): Partial<CaseConfig> {
-  const p = join(CASES_DIR, file);
+function readConfig(dir: string, file: string): Partial<CaseConfig> {
+  const p = join(dir, file);
   return existsSync(p) ? ((parse(readFileSync(p, 'utf8')) as Partial<CaseConfig>) ?? {}) : {};
 }
 
-export function loadCases(): Case[] {
-  return readdirSync(CASES_DIR)
+/** The cases of test/pipeline, or of another directory laid out the same way (e.g. a corpus). */
+export function loadCases(dir = CASES_DIR): Case[] {
+  return readdirSync(dir)
     .filter((f) => /^test-.*\.json$/.test(f) && !f.endsWith('-expected.json'))
     .sort()
     .map((file) => {
-      const exp = join(CASES_DIR, `${file}-expected.json`);
-      const common = readConfig('test-common-config.yml');
-      const own = readConfig(`${file}-config.yml`);
+      const exp = join(dir, `${file}-expected.json`);
+      const common = readConfig(dir, 'test-common-config.yml');
+      const own = readConfig(dir, `${file}-config.yml`);
       const config: CaseConfig = {
         dynamic_fields: { ...common.dynamic_fields, ...own.dynamic_fields },
         expect_errors: own.expect_errors ?? false,
@@ -46,7 +47,7 @@ export function loadCases(): Case[] {
         config,
         file,
         name: file.slice(5, -5),
-        events: (JSON.parse(readFileSync(join(CASES_DIR, file), 'utf8')) as { events: Record<string, unknown>[] }).events,
+        events: (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: Record<string, unknown>[] }).events,
         expected: existsSync(exp) ? (JSON.parse(readFileSync(exp, 'utf8')) as { expected: unknown[] }).expected : undefined,
       };
     });
