@@ -8,12 +8,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { setup } from '../../src/integration/setup/index.js';
 import { healthEventJson, type HealthEventInput } from '../../src/monitoring/health-events.js';
 import { bulkBody, bulkItem } from '../../src/outputs/elasticsearch/bulk.js';
 import { ENGINES, es, urlOf } from '../es/setup-helpers.js';
+import { FIELDS_DIR, loadFields } from './lib/fields.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SAMPLE = join(HERE, 'collector-sample_event.json');
@@ -36,21 +36,10 @@ const inputs: HealthEventInput[] = [
   { action: 'clock-skew', tenantId: TENANT, label: 'contoso', clockSkewMs: 600_000, message: 'clock skew' },
 ];
 
-interface FieldDef {
-  name: string;
-  type?: string;
-  external?: string;
-}
-// ECS types of the external fields this dataset uses.
-const ECS_TYPES: Record<string, string> = {
-  'event.kind': 'keyword', 'event.action': 'keyword', 'event.outcome': 'keyword', 'event.severity': 'long', 'event.created': 'date', 'event.ingested': 'date',
-  'event.reason': 'keyword', message: 'match_only_text', 'ecs.version': 'keyword', 'error.code': 'keyword', 'error.message': 'match_only_text',
-  'organization.id': 'keyword', 'organization.name': 'keyword', 'agent.type': 'keyword', 'agent.version': 'keyword', 'host.name': 'keyword',
-};
-const fields = new Map(
-  (parse(readFileSync(join(HERE, '../../fields/collector/fields.yml'), 'utf8')) as FieldDef[]).map((f) => [f.name, f.type ?? ECS_TYPES[f.name] ?? 'unknown']),
-);
+// Declared types, the external ECS ones resolved from @elastic/ecs.
+const fields = new Map(loadFields(join(FIELDS_DIR, 'collector')).map((f) => [f.path, f.type]));
 
+/** [path, value] of every leaf; an array is one value (lib/fields.ts leafPaths gives paths only and walks into arrays). */
 function leaves(v: unknown, prefix = ''): Array<[string, unknown]> {
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) return Object.entries(v).flatMap(([k, x]) => leaves(x, prefix ? `${prefix}.${k}` : k));
   return [[prefix, v]];
