@@ -5,13 +5,14 @@
 // stop() and start() keep the data folder and ports, so a test can take the broker away and back.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveClasspath, run } from '../../src/search-engine/engine-runner.js';
 import { serverCredentials } from '../../src/simulator/tls.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -31,33 +32,9 @@ export interface BrokerAddresses {
   caPem: string;
 }
 
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, output }));
-  });
-}
-
 /** The broker's classpath, resolved once per pom content (cached in .cache/kafka). */
 export async function kafkaClasspath(): Promise<string> {
-  const pom = join(HERE, 'pom.xml');
-  const hash = createHash('sha256').update(readFileSync(pom)).digest('hex').slice(0, 16);
-  const cacheDir = join(ROOT, '.cache', 'kafka');
-  const cached = join(cacheDir, `classpath-${hash}.txt`);
-  if (existsSync(cached)) {
-    const cp = readFileSync(cached, 'utf8').trim();
-    if (cp.split(':').every((j) => existsSync(j))) return cp;
-  }
-  mkdirSync(cacheDir, { recursive: true });
-  const tmp = `${cached}.${process.pid}.tmp`;
-  const { code, output } = await run('mvn', ['-q', '-B', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${tmp}`]);
-  if (code !== 0 || !existsSync(tmp)) throw new Error(`mvn could not resolve the Kafka broker's jars (exit ${code}):\n${output.split('\n').slice(-30).join('\n')}`);
-  writeFileSync(cached, readFileSync(tmp, 'utf8'));
-  return readFileSync(cached, 'utf8').trim();
+  return (await resolveClasspath(join(HERE, 'pom.xml'), { cacheDir: join(ROOT, '.cache', 'kafka') })).join(':');
 }
 
 /** Compiles TopicDump.java (the independent reader) once; returns the folder of its class. */
@@ -65,7 +42,7 @@ export async function compileReader(): Promise<string> {
   const cp = await kafkaClasspath();
   const out = join(ROOT, '.cache', 'kafka', 'reader');
   mkdirSync(out, { recursive: true });
-  const { code, output } = await run('javac', ['-d', out, '-cp', cp, join(HERE, 'TopicDump.java')]);
+  const { code, output } = await run('javac', ['-d', out, '-cp', cp, join(HERE, 'TopicDump.java')], 'compiling TopicDump.java');
   if (code !== 0) throw new Error(`compiling TopicDump.java failed:\n${output.slice(-3000)}`);
   return out;
 }
@@ -122,7 +99,7 @@ export class KafkaBroker {
     b.writeConfig();
     const clusterId = randomBytes(16).toString('base64url');
     const scram = [`SCRAM-SHA-256=[name=${SASL_USERS.scram256.username},password=${SASL_USERS.scram256.password}]`, `SCRAM-SHA-512=[name=${SASL_USERS.scram512.username},password=${SASL_USERS.scram512.password}]`];
-    const fmt = await run('java', ['-cp', classpath, ...b.jvmOptions(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(dir, 'server.properties'), ...scram.flatMap((s) => ['--add-scram', s])]);
+    const fmt = await run('java', ['-cp', classpath, ...b.jvmOptions(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(dir, 'server.properties'), ...scram.flatMap((s) => ['--add-scram', s])], 'formatting the Kafka storage');
     if (fmt.code !== 0) throw new Error(`formatting the Kafka storage failed (exit ${fmt.code}):\n${fmt.output.slice(-3000)}`);
     await b.start();
     log(`Kafka 3.9.2 (KRaft) up at ${b.addresses.plaintext} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
