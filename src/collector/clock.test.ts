@@ -179,6 +179,44 @@ describe('TenantClock', () => {
     expect(c.worstSkewMs).toBeGreaterThan(10 * MIN - 1000);
   });
 
+  it('peek() gives the same view as read() with no side effect: no log, worstSkewMs unchanged', () => {
+    let now = T0;
+    const api = new FakeManagementApi({ tenantId: TENANT, now: () => now, dateSkewMs: 10 * MIN });
+    const logger = new MemoryLogger();
+    const c = new TenantClock(api, () => now, logger, { tenant: TENANT });
+    void api.listSubscriptions();
+    const peeked = c.peek();
+    expect(peeked).toMatchObject({ skewed: true, target: now });
+    expect(logger.at('warn')).toEqual([]);
+    expect(c.worstSkewMs).toBeUndefined();
+    expect(c.read()).toEqual(peeked);
+    expect(logger.at('warn')).toHaveLength(1);
+    // The skew goes: peek() says so, but only read() logs it.
+    api.dateSkewMs = 0;
+    now += 11 * MIN;
+    void api.listSubscriptions();
+    expect(c.peek().skewed).toBe(false);
+    expect(logger.at('info')).toEqual([]);
+    c.read();
+    expect(logger.at('info').some((e) => /clock skew gone/.test(e.msg ?? ''))).toBe(true);
+  });
+
+  it('collector status() reads the clock without logging (a scrape or probe is silent)', async () => {
+    let now = T0;
+    const s = setup({ local: () => now, dateSkewMs: 10 * MIN, settings: { initialIntervalMs: HOUR } });
+    const collector = s.make();
+    await collector.run({ once: true });
+    expect(s.logger.at('warn').filter((e) => /clock skew/.test(e.msg ?? ''))).toHaveLength(1);
+    expect(collector.status()?.tenants[0]).toMatchObject({ clockSkewed: true });
+    // The skew goes (forgotten 10 minutes after the last response that showed it): status() shows
+    // it, but only the collector's own reads would log it.
+    s.api.dateSkewMs = 0;
+    now += 11 * MIN;
+    void s.api.listSubscriptions();
+    expect(collector.status()?.tenants[0]).toMatchObject({ clockSkewed: false });
+    expect(s.logger.at('info').filter((e) => /clock skew/.test(e.msg ?? ''))).toEqual([]);
+  });
+
   it('holds the target behind a server clock that is behind', () => {
     const now = T0;
     const api = new FakeManagementApi({ tenantId: TENANT, now: () => now, dateSkewMs: -2 * MIN });

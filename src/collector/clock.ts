@@ -52,7 +52,15 @@ export class TenantClock {
     private readonly fields: Record<string, string>,
   ) {}
 
+  /** The clocks now, noting a skew (log, worstSkewMs): for the collector's own decisions. */
   read(): ClockView {
+    const view = this.peek();
+    if (view.skewMs !== undefined) this.note(view.skewed, view.skewMs);
+    return view;
+  }
+
+  /** The clocks now, with no side effect (no log, worstSkewMs unchanged): for status, metrics, probes. */
+  peek(): ClockView {
     const now = this.local();
     const s = this.api.clockSkew();
     if (s === undefined) return { now, target: now, skewMs: undefined, skewed: false };
@@ -62,7 +70,6 @@ export class TenantClock {
     const skewed = -behind > SKEW_TOLERANCE_MS || ahead > SKEW_TOLERANCE_MS;
     // Never past the server's clock as last seen behind (within the tolerance too: it is free).
     const target = now + Math.min(0, behind);
-    this.note(skewed, skewMs);
     return { now, target, skewMs, skewed };
   }
 

@@ -78,7 +78,9 @@ class CollectorImpl extends EventEmitter implements Collector {
       running: live.running,
       streams: live.tenants.flatMap((t) => t.streams.map((s) => ({ stats: s.stats, cursor: s.state.cursor }))),
       tenants: live.tenants.map((t) => {
-        const time = t.time.read();
+        // A pure read: a scrape or probe neither logs a skew nor changes the run summary; the
+        // streams' own reads (host.time) note it.
+        const time = t.time.peek();
         return {
           tenantId: t.tenant.tenantId,
           ...(t.tenant.label !== undefined ? { label: t.tenant.label } : {}),

@@ -2,6 +2,8 @@
 // every figure is read at scrape time from what the collector already keeps (stream stats, API
 // counters, the InstrumentedOutput's figures), so the hot path pays nothing for metrics. Labels
 // carry tenant ids, tenant labels, content types and output names only: never a URL or a secret.
+// One scrape reads the collector's status once (building it reads every tenant's clock), and
+// every metric of that scrape is computed from that one reading.
 
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { CollectorStatus, StreamStats } from '../collector/types.js';
@@ -25,10 +27,48 @@ function streamLabels(s: Readonly<StreamStats>): Record<StreamLabel, string> {
 
 export const METRIC_PREFIX = 'o365_audit_';
 
+/**
+ * A registry that brackets each scrape (metrics(), getMetricsAsJSON(): prom-client calls every
+ * metric's collect() inside them). `perScrape(read)` calls `read` at most once per scrape, so the
+ * collect()s of one scrape share one reading; outside a scrape it reads every time. Overlapping
+ * scrapes share the reading taken first.
+ */
+class ScrapeRegistry extends Registry {
+  private open = 0;
+  private scrapes = 0;
+
+  perScrape<T>(read: () => T): () => T {
+    let memo: { scrape: number; value: T } | undefined;
+    return () => {
+      if (this.open === 0) return read();
+      if (memo?.scrape !== this.scrapes) memo = { scrape: this.scrapes, value: read() };
+      return memo.value;
+    };
+  }
+
+  private async scrape<T>(run: () => Promise<T>): Promise<T> {
+    if (this.open++ === 0) this.scrapes++;
+    try {
+      return await run();
+    } finally {
+      this.open--;
+    }
+  }
+
+  override metrics(): Promise<string> {
+    return this.scrape(() => super.metrics());
+  }
+
+  override getMetricsAsJSON(): ReturnType<Registry['getMetricsAsJSON']> {
+    return this.scrape(() => super.getMetricsAsJSON());
+  }
+}
+
 /** Creates the registry with every metric; `version` goes into o365_audit_build_info. */
 export function createMetricsRegistry(source: MetricsSource, o: { version: string; processMetrics?: boolean }): Registry {
-  const registry = new Registry();
+  const registry = new ScrapeRegistry();
   const registers = [registry];
+  const status = registry.perScrape(() => source.status());
   // Process metrics under their conventional names (process_*, nodejs_*), as dashboards expect.
   if (o.processMetrics !== false) collectDefaultMetrics({ register: registry });
 
@@ -40,7 +80,7 @@ export function createMetricsRegistry(source: MetricsSource, o: { version: strin
       registers,
       collect() {
         this.reset();
-        for (const { stats } of source.status()?.streams ?? []) this.inc(streamLabels(stats), value(stats));
+        for (const { stats } of status()?.streams ?? []) this.inc(streamLabels(stats), value(stats));
       },
     });
   };
@@ -63,7 +103,7 @@ export function createMetricsRegistry(source: MetricsSource, o: { version: strin
       collect() {
         this.reset();
         const now = Date.now();
-        for (const { stats, cursor } of source.status()?.streams ?? []) {
+        for (const { stats, cursor } of status()?.streams ?? []) {
           const v = value(stats, cursor, now);
           if (v !== undefined) this.set(streamLabels(stats), v);
         }
@@ -84,7 +124,7 @@ export function createMetricsRegistry(source: MetricsSource, o: { version: strin
       registers,
       collect() {
         this.reset();
-        for (const t of source.status()?.tenants ?? []) this.inc({ tenant: t.label ?? t.tenantId, tenant_id: t.tenantId }, t.counters[key]);
+        for (const t of status()?.tenants ?? []) this.inc({ tenant: t.label ?? t.tenantId, tenant_id: t.tenantId }, t.counters[key]);
       },
     });
   };
@@ -100,7 +140,7 @@ export function createMetricsRegistry(source: MetricsSource, o: { version: strin
     registers,
     collect() {
       this.reset();
-      for (const t of source.status()?.tenants ?? []) {
+      for (const t of status()?.tenants ?? []) {
         if (t.clockSkewMs !== undefined) this.set({ tenant: t.label ?? t.tenantId, tenant_id: t.tenantId }, t.clockSkewMs / 1000);
       }
     },
@@ -113,7 +153,7 @@ export function createMetricsRegistry(source: MetricsSource, o: { version: strin
     registers,
     collect() {
       this.reset();
-      for (const t of source.status()?.tenants ?? []) this.set({ tenant: t.label ?? t.tenantId, tenant_id: t.tenantId }, t.clockSkewed ? 1 : 0);
+      for (const t of status()?.tenants ?? []) this.set({ tenant: t.label ?? t.tenantId, tenant_id: t.tenantId }, t.clockSkewed ? 1 : 0);
     },
   });
 
@@ -146,7 +186,7 @@ export function createMetricsRegistry(source: MetricsSource, o: { version: strin
     registers,
     collect() {
       this.reset();
-      this.inc(source.status()?.commits ?? 0);
+      this.inc(status()?.commits ?? 0);
     },
   });
   new Gauge({
@@ -154,7 +194,7 @@ export function createMetricsRegistry(source: MetricsSource, o: { version: strin
     help: '1 while the last commit failed (nothing moves forward until one succeeds), else 0.',
     registers,
     collect() {
-      this.set(source.status()?.commitFailing === true ? 1 : 0);
+      this.set(status()?.commitFailing === true ? 1 : 0);
     },
   });
   new Gauge({
@@ -162,7 +202,7 @@ export function createMetricsRegistry(source: MetricsSource, o: { version: strin
     help: '1 while the collector is running (state open, outputs opened), else 0.',
     registers,
     collect() {
-      this.set(source.status()?.running === true ? 1 : 0);
+      this.set(status()?.running === true ? 1 : 0);
     },
   });
   new Counter<'action'>({
