@@ -8,6 +8,7 @@ import { MemoryQuarantine } from '../state/quarantine.js';
 import { MemoryStateStore } from '../state/memory-store.js';
 import { streamKey } from '../state/types.js';
 import { createCollector } from './collector.js';
+import { replayQuarantine } from './replay.js';
 import { FakeManagementApi, makeRecords } from './testing/fake-api.js';
 import { HOUR, MIN, MemoryLogger, MemoryOutput, settings } from './testing/test-kit.js';
 
@@ -73,5 +74,40 @@ describe('collector quarantine', () => {
     const cp = state.snapshot().streams.get(streamKey(TENANT, 'Audit.Exchange'))!;
     expect(cp.cursor).toBeLessThan(T0 - 40 * MIN);
     expect(cp.doneBlobs['poison']).toBeUndefined();
+  });
+
+  it('replay of a blob whose body heals but whose records stay bad writes its entry once, as a "records" entry keeping its history', async () => {
+    const api = new FakeManagementApi({ tenantId: TENANT, now: () => T0, subscriptions: { 'Audit.Exchange': 'enabled' } });
+    api.addBlob('Audit.Exchange', { contentId: 'poison', contentCreated: T0 - 40 * MIN, records: [{ Id: 'p-0' }, { Id: 'p-1' }, { NoId: 1 }] });
+    const d = { contentType: 'Audit.Exchange', contentId: 'poison', contentUri: 'https://manage.office.com/x/poison', contentCreated: T0 - 40 * MIN, contentExpiration: T0 + 6 * 24 * HOUR };
+    const q = new MemoryQuarantine();
+    const first = await q.putBlob(TENANT, d, { code: 'O365_ERR_API', reason: 'truncated', message: 'cut', body: Buffer.from('[{"Id":"p-0"},') }, ['p-0']);
+    const writes: string[] = [];
+    const putRecords = q.putRecords.bind(q);
+    const update = q.update.bind(q);
+    q.putRecords = (...a) => (writes.push('putRecords'), putRecords(...a));
+    q.update = (...a) => (writes.push('update'), update(...a));
+    const out = new MemoryOutput();
+    const r = await replayQuarantine({
+      tenants: [{ tenantId: TENANT, contentTypes: ['Audit.Exchange'], api, settings: settings() }],
+      outputs: [out],
+      state: new MemoryStateStore(),
+      quarantine: q,
+      logger: new MemoryLogger(),
+      now: () => T0 + HOUR,
+    });
+    expect(r.blobs).toMatchObject([{ outcome: 'still-bad', delivered: 1, duplicates: 1 }]);
+    expect(out.lines.map((l) => (JSON.parse(l) as { Id: string }).Id)).toEqual(['p-1']);
+    expect(writes).toEqual(['putRecords']);
+    const [entry] = await q.list();
+    expect(entry).toMatchObject({
+      kind: 'records',
+      status: 'quarantined',
+      quarantinedAt: first.quarantinedAt,
+      deliveredIds: ['p-0', 'p-1'],
+      records: [{ offset: 2, reason: 'no_id', file: 'record-2' }],
+      replays: [{ at: new Date(T0 + HOUR).toISOString(), outcome: 'still-bad', delivered: 1, duplicates: 1 }],
+    });
+    expect(q.entries.get(`${TENANT}/Audit.Exchange/poison`)!.files.get('record-2')!.toString()).toBe('{"NoId":1}');
   });
 });

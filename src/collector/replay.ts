@@ -100,12 +100,18 @@ export async function replayQuarantine(o: ReplayOptions): Promise<ReplayResult> 
       if (result.delivered > 0 || result.duplicates > 0) await committer.commit();
       if (result.outcome !== 'skipped') {
         const attempt: ReplayAttempt = { at: new Date(now()).toISOString(), outcome: result.outcome, delivered: result.delivered, duplicates: result.duplicates, message: result.message };
-        result.entry.replays = [...result.entry.replays, attempt];
-        if (result.outcome === 'replayed') result.entry.status = 'replayed';
-        if (result.outcome === 'gone') result.entry.status = 'gone';
-        await o.quarantine.update(result.entry);
+        const replays = [...result.entry.replays, attempt];
+        if (result.stillBad !== undefined) {
+          // The entry becomes one of kind "records" (its files and entry.json written once), keeping its history.
+          await o.quarantine.putRecords(entry.tenantId, descriptorOf(entry), result.stillBad, result.entry.deliveredIds, { quarantinedAt: entry.quarantinedAt, replays });
+        } else {
+          result.entry.replays = replays;
+          if (result.outcome === 'replayed') result.entry.status = 'replayed';
+          if (result.outcome === 'gone') result.entry.status = 'gone';
+          await o.quarantine.update(result.entry);
+        }
       }
-      const { entry: _e, ...row } = result;
+      const { entry: _e, stillBad: _b, ...row } = result;
       results.push(row);
       const level = result.outcome === 'replayed' ? 'info' : 'warn';
       o.logger[level]({ tenant: tenant.label ?? entry.tenantId, contentType: entry.contentType, contentId: entry.contentId, outcome: result.outcome, delivered: result.delivered, duplicates: result.duplicates }, `replay: ${result.message}`);
@@ -133,6 +139,9 @@ function descriptorOf(e: QuarantineEntry): ContentDescriptor {
   };
 }
 
+/** One entry's replay: the row, the entry to store, and the records still bad (stored as a "records" entry). */
+type ReplayOne = ReplayBlobResult & { entry: QuarantineEntry; stillBad?: RejectedRecord[] };
+
 async function replayOne(
   o: ReplayOptions,
   tenant: TenantRuntime,
@@ -140,7 +149,7 @@ async function replayOne(
   state: StreamState | undefined,
   base: ReplayBlobResult,
   signal: AbortSignal,
-): Promise<ReplayBlobResult & { entry: QuarantineEntry }> {
+): Promise<ReplayOne> {
   const d = descriptorOf(entry);
   const before = new Set(entry.deliveredIds);
   const meta: RecordMeta = { tenantId: entry.tenantId, contentType: entry.contentType, contentId: entry.contentId };
@@ -174,13 +183,14 @@ async function replayOne(
   const onRejected = (r: RejectedRecord): void => {
     rejected.set(r.offset, r);
   };
-  const done = (outcome: ReplayOutcome, message: string, e: QuarantineEntry = entry): ReplayBlobResult & { entry: QuarantineEntry } => ({
+  const done = (outcome: ReplayOutcome, message: string, e: QuarantineEntry = entry, stillBad?: RejectedRecord[]): ReplayOne => ({
     ...base,
     outcome,
     delivered,
     duplicates,
     message,
     entry: e,
+    ...(stillBad !== undefined ? { stillBad } : {}),
   });
   try {
     await tenant.api.fetchBlob(d, { signal, onRecord, onRejected });
@@ -199,13 +209,11 @@ async function replayOne(
   if (rejected.size > 0) {
     // The body is whole now but some records are still bad: they stay, the rest is delivered.
     const list = [...rejected.values()].sort((a, b) => a.offset - b.offset);
-    const next = await o.quarantine.putRecords(entry.tenantId, d, list, deliveredIds);
-    next.quarantinedAt = entry.quarantinedAt;
-    next.replays = entry.replays;
     return done(
       'still-bad',
       `${delivered} record(s) delivered, ${duplicates} already delivered; ${list.length} record(s) still bad (${list[0]!.message}${list.length > 1 ? ', …' : ''}): kept in the quarantine`,
-      next,
+      { ...entry, deliveredIds },
+      list,
     );
   }
   return done('replayed', `${delivered} record(s) delivered, ${duplicates} already delivered before (dropped)`, { ...entry, deliveredIds });

@@ -80,12 +80,15 @@ export interface BlobFailure {
   bodyCut?: boolean;
 }
 
+/** What a put*() that replaces an existing entry (replay) carries over from it. */
+export type CarriedOver = Pick<QuarantineEntry, 'quarantinedAt' | 'replays'>;
+
 /** Where the collector sets aside what it cannot deliver. */
 export interface Quarantine {
   /** Keeps a blob whose body is refused; resolves once it is durable. */
-  putBlob(tenantId: string, d: ContentDescriptor, failure: BlobFailure, deliveredIds: string[]): Promise<QuarantineEntry>;
+  putBlob(tenantId: string, d: ContentDescriptor, failure: BlobFailure, deliveredIds: string[], carried?: CarriedOver): Promise<QuarantineEntry>;
   /** Keeps a blob's rejected records; resolves once they are durable. */
-  putRecords(tenantId: string, d: ContentDescriptor, records: RejectedRecord[], deliveredIds: string[]): Promise<QuarantineEntry>;
+  putRecords(tenantId: string, d: ContentDescriptor, records: RejectedRecord[], deliveredIds: string[], carried?: CarriedOver): Promise<QuarantineEntry>;
   /** Every entry, oldest first. */
   list(): Promise<QuarantineEntry[]>;
   /** Replaces an entry's metadata (status, replays). */
@@ -94,7 +97,7 @@ export interface Quarantine {
   where(entry: Pick<QuarantineEntry, 'tenantId' | 'contentType' | 'contentId'>): string | undefined;
 }
 
-function newEntry(kind: QuarantineEntry['kind'], tenantId: string, d: ContentDescriptor, deliveredIds: string[]): QuarantineEntry {
+function newEntry(kind: QuarantineEntry['kind'], tenantId: string, d: ContentDescriptor, deliveredIds: string[], carried: CarriedOver | undefined): QuarantineEntry {
   return {
     format: QUARANTINE_FORMAT,
     version: 1,
@@ -106,9 +109,9 @@ function newEntry(kind: QuarantineEntry['kind'], tenantId: string, d: ContentDes
     url: d.contentUri,
     contentCreated: new Date(d.contentCreated).toISOString(),
     contentExpiration: new Date(d.contentExpiration).toISOString(),
-    quarantinedAt: new Date().toISOString(),
+    quarantinedAt: carried?.quarantinedAt ?? new Date().toISOString(),
     deliveredIds,
-    replays: [],
+    replays: carried?.replays ?? [],
   };
 }
 
@@ -130,6 +133,34 @@ function quarantinedRecord(r: RejectedRecord): QuarantinedRecord {
   return q;
 }
 
+/** An entry and the files of its folder (name, bytes), as every Quarantine stores them. */
+interface Prepared {
+  entry: QuarantineEntry;
+  files: [string, Buffer][];
+}
+
+function blobEntry(tenantId: string, d: ContentDescriptor, failure: BlobFailure, deliveredIds: string[], carried: CarriedOver | undefined): Prepared {
+  const entry = newEntry('blob', tenantId, d, deliveredIds, carried);
+  entry.error = blobError(failure);
+  const files: [string, Buffer][] = [];
+  if (failure.body !== undefined) {
+    entry.body = { file: 'body', bytes: failure.body.length, cut: failure.bodyCut === true };
+    files.push(['body', failure.body]);
+  }
+  return { entry, files };
+}
+
+function recordsEntry(tenantId: string, d: ContentDescriptor, records: RejectedRecord[], deliveredIds: string[], carried: CarriedOver | undefined): Prepared {
+  const entry = newEntry('records', tenantId, d, deliveredIds, carried);
+  entry.records = records.map(quarantinedRecord);
+  const files: [string, Buffer][] = [];
+  for (const r of records) {
+    const f = recordFile(r);
+    if (f !== undefined && r.bytes !== undefined) files.push([f, r.bytes]);
+  }
+  return { entry, files };
+}
+
 export class FileQuarantine implements Quarantine {
   constructor(readonly dir: string) {}
 
@@ -137,26 +168,15 @@ export class FileQuarantine implements Quarantine {
     return join(this.dir, pathSegment(e.tenantId), pathSegment(e.contentType), pathSegment(e.contentId));
   }
 
-  async putBlob(tenantId: string, d: ContentDescriptor, failure: BlobFailure, deliveredIds: string[]): Promise<QuarantineEntry> {
-    const entry = newEntry('blob', tenantId, d, deliveredIds);
-    entry.error = blobError(failure);
-    const files: [string, Uint8Array][] = [];
-    if (failure.body !== undefined) {
-      entry.body = { file: 'body', bytes: failure.body.length, cut: failure.bodyCut === true };
-      files.push(['body', failure.body]);
-    }
-    await this.write(entry, files);
-    return entry;
+  async putBlob(tenantId: string, d: ContentDescriptor, failure: BlobFailure, deliveredIds: string[], carried?: CarriedOver): Promise<QuarantineEntry> {
+    return this.put(blobEntry(tenantId, d, failure, deliveredIds, carried));
   }
 
-  async putRecords(tenantId: string, d: ContentDescriptor, records: RejectedRecord[], deliveredIds: string[]): Promise<QuarantineEntry> {
-    const entry = newEntry('records', tenantId, d, deliveredIds);
-    entry.records = records.map(quarantinedRecord);
-    const files: [string, Uint8Array][] = [];
-    for (const r of records) {
-      const f = recordFile(r);
-      if (f !== undefined && r.bytes !== undefined) files.push([f, r.bytes]);
-    }
+  async putRecords(tenantId: string, d: ContentDescriptor, records: RejectedRecord[], deliveredIds: string[], carried?: CarriedOver): Promise<QuarantineEntry> {
+    return this.put(recordsEntry(tenantId, d, records, deliveredIds, carried));
+  }
+
+  private async put({ entry, files }: Prepared): Promise<QuarantineEntry> {
     await this.write(entry, files);
     return entry;
   }
@@ -230,24 +250,16 @@ export class MemoryQuarantine implements Quarantine {
     return undefined;
   }
 
-  async putBlob(tenantId: string, d: ContentDescriptor, failure: BlobFailure, deliveredIds: string[]): Promise<QuarantineEntry> {
-    const entry = newEntry('blob', tenantId, d, deliveredIds);
-    entry.error = blobError(failure);
-    const files = new Map<string, Buffer>();
-    if (failure.body !== undefined) {
-      entry.body = { file: 'body', bytes: failure.body.length, cut: failure.bodyCut === true };
-      files.set('body', failure.body);
-    }
-    this.entries.set(this.key(entry), { entry: structuredClone(entry), files });
-    return entry;
+  async putBlob(tenantId: string, d: ContentDescriptor, failure: BlobFailure, deliveredIds: string[], carried?: CarriedOver): Promise<QuarantineEntry> {
+    return this.put(blobEntry(tenantId, d, failure, deliveredIds, carried));
   }
 
-  async putRecords(tenantId: string, d: ContentDescriptor, records: RejectedRecord[], deliveredIds: string[]): Promise<QuarantineEntry> {
-    const entry = newEntry('records', tenantId, d, deliveredIds);
-    entry.records = records.map(quarantinedRecord);
-    const files = new Map<string, Buffer>();
-    for (const r of records) if (r.bytes !== undefined) files.set(`record-${r.offset}`, r.bytes);
-    this.entries.set(this.key(entry), { entry: structuredClone(entry), files });
+  async putRecords(tenantId: string, d: ContentDescriptor, records: RejectedRecord[], deliveredIds: string[], carried?: CarriedOver): Promise<QuarantineEntry> {
+    return this.put(recordsEntry(tenantId, d, records, deliveredIds, carried));
+  }
+
+  private put({ entry, files }: Prepared): QuarantineEntry {
+    this.entries.set(this.key(entry), { entry: structuredClone(entry), files: new Map(files) });
     return entry;
   }
 
